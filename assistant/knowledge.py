@@ -1,0 +1,342 @@
+"""Knowledge: load and validate the staff-written YAML into `Entry` records.
+
+Every ``*.yaml`` in the knowledge directory with a top-level ``entries:`` list holds
+entries. Problems are collected (not raised one at a time) and reported as
+``file:line: message`` so staff can fix them all in one pass.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import KnowledgeError, Problem
+
+# Files in the knowledge directory that are configuration, not entries.
+CONFIG_FILES = {"settings.yaml"}
+MAX_FILE_BYTES = 64 * 1024 * 1024
+KNOWN_FIELDS = {
+    "id", "type", "question", "title", "answer", "alternates", "source", "tags", "reviewed", "review_by",
+}
+# Long article passages are split into chunks of about this many words, ids `<id>/<n>`.
+PASSAGE_CHUNK_WORDS = 160
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One vetted answer as shown to visitors (a FAQ or an article passage or chunk)."""
+
+    id: str
+    type: Literal["faq", "passage"]
+    answer: str
+    question: str | None = None
+    title: str | None = None
+    alternates: tuple[str, ...] = ()
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+    reviewed: str | None = None
+    review_by: str | None = None
+    file: str = ""
+    line: int = 0
+    extra_fields: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def heading(self) -> str:
+        """The question (FAQ) or title (passage): what a visitor clicks on."""
+        return self.question or self.title or self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["alternates"] = list(self.alternates)
+        data["tags"] = list(self.tags)
+        data.pop("extra_fields")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Entry":
+        data = dict(data)
+        data["alternates"] = tuple(data.get("alternates") or ())
+        data["tags"] = tuple(data.get("tags") or ())
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    entries: tuple[Entry, ...]
+    files: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.entries)
+
+    def by_id(self) -> dict[str, Entry]:
+        return {entry.id: entry for entry in self.entries}
+
+
+def content_hash(entries: tuple[Entry, ...] | list[Entry]) -> str:
+    """Hash of what visitors can see and what retrieval embeds; comments and layout don't count."""
+    canonical = [
+        {k: v for k, v in entry.to_dict().items() if k not in ("file", "line")} for entry in entries
+    ]
+    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(payload).hexdigest()
+
+
+class EntrySchema(BaseModel):
+    """What staff may write for one entry. Unknown fields are allowed but reported as warnings."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=120)
+    type: Literal["faq", "passage"] | None = None
+    question: str | None = Field(default=None, min_length=1, max_length=500)
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    answer: str = Field(min_length=1, max_length=100_000)
+    alternates: list[str] = Field(default_factory=list)
+    source: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    reviewed: dt.date | None = None
+    review_by: dt.date | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(
+                f"id {value!r} must be a slug: lowercase letters, digits and hyphens, e.g. 'faq-duration'"
+            )
+        return value
+
+    @field_validator("alternates", "tags")
+    @classmethod
+    def _no_blank_items(cls, values: list[str]) -> list[str]:
+        cleaned = [v.strip() for v in values]
+        if any(not v for v in cleaned):
+            raise ValueError("contains an empty item; remove it")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _question_or_title(self) -> "EntrySchema":
+        if self.question and self.title:
+            raise ValueError("has both `question` and `title`; an FAQ has a question, a passage a title")
+        if not self.question and not self.title:
+            raise ValueError("needs a `question` (for an FAQ) or a `title` (for an article passage)")
+        expected = "faq" if self.question else "passage"
+        if self.type and self.type != expected:
+            field_name = "question" if self.question else "title"
+            raise ValueError(f"type is {self.type!r} but the entry has a `{field_name}`; use type: {expected}")
+        self.type = expected
+        return self
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers line numbers, rejects duplicate keys and aliases.
+
+    Aliases are refused outright: knowledge files never need them and they are how
+    "billion laughs" documents blow up memory.
+    """
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in knowledge files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be plain text", key_node.start_mark
+                ) from None
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None,
+                    f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping = _Mapping(mapping)
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {
+            self.construct_object(k, deep=True): k.start_mark.line + 1 for k, _ in node.value
+        }
+        return mapping
+
+
+class _Mapping(dict):
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+
+
+def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file safely. Returns (data, problems); data is None when unreadable."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(display, 1, f"cannot read the file: {exc.strerror}")]
+    if size > MAX_FILE_BYTES:
+        return None, [Problem(display, 1, f"file is {size // (1 << 20)} MiB; the limit is "
+                                          f"{MAX_FILE_BYTES >> 20} MiB: split it into several files")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(display, line, "file is not UTF-8 text; save it as UTF-8 and try again")]
+    try:
+        return yaml.load(text, Loader=_LineLoader), []  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = exc.problem or str(exc)
+        if "found character '\\t'" in message or "\t" in text.splitlines()[line - 1 if line else 0][:1]:
+            message += " (YAML does not allow tabs for indentation: use spaces)"
+        if exc.context and exc.problem:
+            message = f"{exc.context}: {message}" if "alias" not in message else message
+        return None, [Problem(display, line, f"invalid YAML: {message}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, 1, f"invalid YAML: {exc}")]
+    except RecursionError:
+        return None, [Problem(display, 1, "invalid YAML: nesting is too deep")]
+
+
+def _entry_problems(raw: Any, display: str, fallback_line: int) -> tuple[EntrySchema | None, list[Problem]]:
+    line = getattr(raw, "line", fallback_line)
+    if not isinstance(raw, dict):
+        return None, [Problem(display, line, "each item under `entries:` must be a mapping with id, question/title and answer")]
+    key_lines = getattr(raw, "key_lines", {})
+    try:
+        return EntrySchema.model_validate(raw), []
+    except ValidationError as exc:
+        problems = []
+        label = f"entry {raw.get('id')!r}" if isinstance(raw.get("id"), str) else "entry"
+        for error in exc.errors():
+            loc = error.get("loc") or ()
+            key = loc[0] if loc else None
+            where = key_lines.get(key, line)
+            if len(loc) > 1 and isinstance(loc[1], int):
+                items = raw.get(key)
+                where = getattr(items, "line", where) if not isinstance(items, list) else where + 1 + loc[1]
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = f"{label} is missing the required field `{key}`"
+            elif key:
+                message = f"{label}: `{key}`: {message}"
+            else:
+                message = f"{label}: {message}"
+            problems.append(Problem(display, where, message))
+        return None, problems
+
+
+def _chunks(text: str, words: int = PASSAGE_CHUNK_WORDS) -> list[str]:
+    """Split a long passage on paragraph breaks into chunks of at most ~`words` words."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    chunks: list[str] = []
+    current: list[str] = []
+    for paragraph in paragraphs:
+        if current and len(" ".join(current + [paragraph]).split()) > words:
+            chunks.append("\n\n".join(current))
+            current = []
+        current.append(paragraph)
+    if current:
+        chunks.append("\n\n".join(current))
+    return chunks
+
+
+def _to_entries(schema: EntrySchema, display: str, line: int) -> list[Entry]:
+    extra = tuple(sorted(set((schema.model_extra or {}).keys()) - KNOWN_FIELDS))
+    base = dict(
+        type=schema.type, question=schema.question, title=schema.title,
+        alternates=tuple(schema.alternates), source=schema.source, tags=tuple(schema.tags),
+        reviewed=schema.reviewed.isoformat() if schema.reviewed else None,
+        review_by=schema.review_by.isoformat() if schema.review_by else None,
+        file=display, line=line, extra_fields=extra,
+    )
+    if schema.type == "passage" and len(schema.answer.split()) > PASSAGE_CHUNK_WORDS:
+        parts = _chunks(schema.answer)
+        if len(parts) > 1:
+            return [
+                Entry(id=f"{schema.id}/{n}", answer=part, **{**base, "alternates": base["alternates"] if n == 1 else ()})
+                for n, part in enumerate(parts, start=1)
+            ]
+    return [Entry(id=schema.id, answer=schema.answer, **base)]
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_knowledge(directory: Path | str) -> Knowledge:
+    """Load every entries file in `directory`. Raises KnowledgeError listing all problems."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), 0, "knowledge directory not found; pass --knowledge DIR")])
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    entries: list[Entry] = []
+    first_seen: dict[str, str] = {}
+    files = knowledge_files(directory)
+    used_files: list[str] = []
+    for path in files:
+        display = str(path)
+        if path.name in CONFIG_FILES:
+            continue
+        data, file_problems = parse_yaml(path, display)
+        if file_problems:
+            problems.extend(file_problems)
+            continue
+        if data is None:
+            problems.append(Problem(display, 1, "file is empty; add a top-level `entries:` list or remove the file"))
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(display, 1, "expected a mapping with a top-level `entries:` list, found "
+                                                f"a {type(data).__name__}"))
+            continue
+        if "entries" not in data:
+            warnings.append(Problem(display, 1, "no top-level `entries:` list; file ignored"))
+            continue
+        items = data["entries"]
+        entries_line = data.key_lines.get("entries", 1) if isinstance(data, _Mapping) else 1
+        if not isinstance(items, list):
+            problems.append(Problem(display, entries_line, "`entries:` must be a list of entries (each starting with '- id:')"))
+            continue
+        used_files.append(display)
+        for position, raw in enumerate(items):
+            schema, entry_problems = _entry_problems(raw, display, entries_line + 1 + position)
+            problems.extend(entry_problems)
+            if schema is None:
+                continue
+            line = getattr(raw, "line", entries_line)
+            where = f"{display}:{line}"
+            if schema.id in first_seen:
+                problems.append(Problem(display, line, f"duplicate id {schema.id!r} (first used at {first_seen[schema.id]}); ids must be unique"))
+                continue
+            first_seen[schema.id] = where
+            for entry in _to_entries(schema, display, line):
+                if entry.extra_fields:
+                    warnings.append(Problem(display, line, f"entry {entry.id!r}: unknown field(s) "
+                                                           f"{', '.join(entry.extra_fields)} (ignored)"))
+                entries.append(entry)
+    if not problems and not entries:
+        problems.append(Problem(str(directory), 0, "no entries found: add a *.yaml file with a top-level `entries:` list"))
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(entries=tuple(entries), files=tuple(used_files), warnings=tuple(warnings))

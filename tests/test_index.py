@@ -1,0 +1,94 @@
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.errors import IndexError_, KnowledgeError, StaleIndexError
+from assistant.index import build_index, check_fresh, index_is_current, load_index
+from assistant.knowledge import load_knowledge
+
+from .conftest import ROOT, write
+
+MINIMAL = "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: It varies.\n"
+
+
+def tree_digest(directory):
+    """Hash of every file (and link target) under a directory: byte-for-byte identity."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        digest.update(str(path.relative_to(directory)).encode())
+        if path.is_symlink():
+            digest.update(os.readlink(path).encode())
+        elif path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_build_writes_manifest_and_swaps_current(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    manifest = build_index(knowledge, index, embedder=embedder, progress=False)
+    assert (index / "current").is_symlink()
+    on_disk = json.loads((index / "current" / "manifest.json").read_text())
+    assert on_disk["weights_sha256"] == embedder.weights_sha256
+    assert on_disk["knowledge_hash"] == load_knowledge(knowledge).content_hash
+    assert on_disk["entries"] == 1 and on_disk["views"] == manifest.views >= 2
+    assert {"faiss-cpu", "sentence-transformers", "torch"} <= set(on_disk["versions"])
+    assert index_is_current(knowledge, index)
+    loaded = load_index(index)
+    assert [e.id for e in loaded.entries] == ["one"]
+
+
+def test_failed_build_leaves_the_index_untouched(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    before = tree_digest(index)
+    write(knowledge / "b.yaml", "entries:\n  - id: one\n    question: dup\n    answer: x\n  - id: two\n")
+    with pytest.raises(KnowledgeError):
+        build_index(knowledge, index, embedder=embedder, progress=False)
+    assert tree_digest(index) == before
+
+
+def test_cli_build_exit_code_2_lists_problems_and_keeps_index(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    before = tree_digest(index)
+    bad = write(knowledge / "b.yaml", "entries:\n  - id: one\n    question: dup\n    answer: x\n  - id: two\n    answer: y\n")
+    result = subprocess.run([sys.executable, "-m", "assistant", "build", "--knowledge", str(knowledge), "--index", str(index)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"{bad}:2: duplicate id 'one'" in result.stderr
+    assert f"{bad}:5: " in result.stderr and "question" in result.stderr
+    assert tree_digest(index) == before
+
+
+def test_stale_index_is_detected(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    write(knowledge / "a.yaml", MINIMAL.replace("It varies.", "Some groups meet for months."))
+    assert not index_is_current(knowledge, index)
+    with pytest.raises(StaleIndexError):
+        check_fresh(load_index(index).manifest, load_knowledge(knowledge), embedder.weights_sha256)
+    with pytest.raises(StaleIndexError):
+        check_fresh(load_index(index).manifest, load_knowledge(tmp_path / "k"), "0" * 64)
+
+
+def test_corrupt_artifacts_are_refused(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    faiss_file = index / "current" / "vectors.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(IndexError_, match="vectors.faiss"):
+        load_index(index)
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexError_, match="python -m assistant build"):
+        load_index(tmp_path / "nothing")
