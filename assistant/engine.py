@@ -105,8 +105,7 @@ class Assistant:
                         log=log.info)
             loaded = load_index(self.index_dir)
             check_fresh(loaded.manifest, knowledge, self.embedder.weights_sha256)
-        self.retriever = Retriever(loaded, lexical_weight=self.settings.lexical_weight,
-                                   unknown_word_penalty=self.settings.unknown_word_penalty)
+        self.retriever = Retriever.from_settings(loaded, self.settings)
         self.entries = loaded.entries
         self.manifest = loaded.manifest
 
@@ -136,9 +135,11 @@ class Assistant:
             notes.append(f"Your message was long, so only its first {self.settings.max_question_chars} "
                          "characters were used to find an answer.")
 
-        vector = self._embed(question) if self.ready and question else None
+        variants = self.retriever.query_variants(question) if self.ready and question else []
+        vectors = self._embed(variants) if variants else None
         # The screen always sees the whole message; the vector is only reused when it is of the whole text.
-        crisis = self.screen.screen(full_text, query_vector=vector if question == full_text else None)
+        reusable = vectors[0] if vectors is not None and question == full_text else None
+        crisis = self.screen.screen(full_text, query_vector=reusable)
         crisis_dict = crisis.to_dict()
         if crisis.detected:
             crisis_dict.update(self.resources.crisis_reply(region, crisis).to_dict())
@@ -146,14 +147,14 @@ class Assistant:
         if not full_text:
             return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
                                region=region, message=GREETING, notes=notes)
-        if vector is None:
+        if vectors is None:
             return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
                                region=region, message=UNAVAILABLE, notes=notes,
                                helpline=self.resources.helpline_dict(region))
 
         from .policy import decide
 
-        ranked = self.retriever.rank(question, vector, k=self.settings.candidates)
+        ranked = self.retriever.rank(question, vectors, k=self.settings.candidates)
         decision = decide(ranked, self.settings)
         hits = [Hit(self.entries[c.position], c.score) for c in ranked]
         shown = [Hit(self.entries[c.position], c.score) for c in decision.shown]
@@ -167,9 +168,9 @@ class Assistant:
                            suggestions=hits[: self.settings.suggestions], region=region, message=NO_MATCH,
                            helpline=self.resources.helpline_dict(region), notes=notes)
 
-    def _embed(self, question: str) -> np.ndarray | None:
+    def _embed(self, texts: list[str]) -> np.ndarray | None:
         try:
-            return self.embedder.encode([question])[0]
+            return self.embedder.encode(texts)
         except Exception:  # a broken model must not take the crisis path down with it
             log.exception("embedding failed")
             return None

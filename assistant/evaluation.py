@@ -92,8 +92,14 @@ def score_seed(labelled: list[LabelledQuery], ranked: list[list[Candidate]], ent
 
 
 def rank_all(retriever: Retriever, embedder, queries: list[str], k: int = 10) -> list[list[Candidate]]:
-    vectors = embedder.encode(queries)
-    return [retriever.rank(q, v, k=k) for q, v in zip(queries, vectors)]
+    variants = [retriever.query_variants(q) for q in queries]
+    flat = [text for texts in variants for text in texts]
+    vectors = embedder.encode(flat)
+    ranked, start = [], 0
+    for query, texts in zip(queries, variants):
+        ranked.append(retriever.rank(query, vectors[start:start + len(texts)], k=k))
+        start += len(texts)
+    return ranked
 
 
 def evaluate_seed(retriever: Retriever, embedder, entries: list[Entry], settings: Settings,
@@ -159,18 +165,20 @@ def evaluate_dataset(directory: Path, embedder, settings: Settings) -> dict[str,
     entries, gold = load_dataset(directory)
     memory = index_entries(entries, embedder)
     queries = list(gold)
-    vectors = embedder.encode(queries)
     results = {"dataset": directory.name, "queries": len(queries), "faqs": len(entries)}
     variants = {
-        "fused": Retriever(memory, lexical_weight=settings.lexical_weight,
-                           unknown_word_penalty=settings.unknown_word_penalty),
-        "minilm_question_only": Retriever(memory, lexical_weight=0.0,
+        "fused": Retriever.from_settings(memory, settings),
+        "minilm_question_only": Retriever(memory, lexical_weight=0.0, classifier_weight=0.0,
                                           view_weights={"heading": 1.0, "alternate": 1.0, "titled_answer": 0.0}),
     }
     for name, retriever in variants.items():
         top1 = mrr = 0.0
-        for query, vector in zip(queries, vectors):
-            ranked = [c.position for c in retriever.rank(query, vector, k=10)]
+        if name == "minilm_question_only":  # the plain baseline: the question as typed, nothing else
+            ranked_all = [retriever.rank(q, v, k=10) for q, v in zip(queries, embedder.encode(queries))]
+        else:
+            ranked_all = rank_all(retriever, embedder, queries)
+        for query, candidates in zip(queries, ranked_all):
+            ranked = [c.position for c in candidates]
             top1 += ranked[0] in gold[query]
             mrr += next((1 / r for r, p in enumerate(ranked, 1) if p in gold[query]), 0.0)
         results[name] = {"top1": round(top1 / len(queries), 3), "mrr": round(mrr / len(queries), 3)}

@@ -9,6 +9,7 @@ Layout of an index directory::
         entries.json    the vetted entries and which entry each vector belongs to
         vectors.faiss   one vector per view (see views.py)
         lexical/        BM25 index (bm25s)
+        classifier.npz  entry classifier trained on the knowledge's phrasings (small indexes only)
 
 A failed build never touches `current`, so the index being served stays byte-for-byte
 as it was.
@@ -28,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .classifier import train_entry_classifier
 from .errors import IndexError_, StaleIndexError
 from .knowledge import Entry, Knowledge, load_knowledge
 from .views import View, entry_views, lexical_document
@@ -205,6 +207,8 @@ def _write_artifacts(directory: Path, memory: "LoadedIndex") -> None:
     }
     (directory / "entries.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
     memory.lexical.save(str(directory / "lexical"), show_progress=False)
+    if memory.classifier is not None:
+        np.savez(directory / "classifier.npz", weights=memory.classifier[0], bias=memory.classifier[1])
 
 
 def index_entries(entries: list[Entry], embedder, progress: bool = False,
@@ -217,11 +221,12 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
     vectors = embed_in_batches(embedder, [v.text for v in views], progress=progress)
     lexical = bm25s.BM25()
     lexical.index(tokenize([lexical_document(e) for e in entries]), show_progress=False)
+    view_entry = np.asarray([v.entry for v in views], dtype=np.int64)
     return LoadedIndex(
-        directory=Path(), manifest=None, entries=list(entries),
-        view_entry=np.asarray([v.entry for v in views], dtype=np.int64),
+        directory=Path(), manifest=None, entries=list(entries), view_entry=view_entry,
         view_kind=np.asarray([v.kind for v in views]),
         faiss_index=make_faiss_index(vectors), lexical=lexical,
+        classifier=train_entry_classifier(vectors, view_entry, len(entries)),
     )
 
 
@@ -254,6 +259,7 @@ class LoadedIndex:
     view_kind: np.ndarray
     faiss_index: Any
     lexical: Any
+    classifier: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def load_index(index_dir: Path | str) -> LoadedIndex:
@@ -279,6 +285,15 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
         lexical = bm25s.BM25.load(str(build / "lexical"), load_vocab=True, show_progress=False, verbosity=0)
     except Exception as exc:
         raise IndexError_(f"{build / 'lexical'}: unreadable lexical index ({exc}); rebuild") from None
+    classifier = None
+    if (build / "classifier.npz").exists():
+        try:
+            with np.load(build / "classifier.npz", allow_pickle=False) as data:
+                classifier = (data["weights"], data["bias"])
+        except Exception as exc:
+            raise IndexError_(f"{build / 'classifier.npz'}: unreadable ({exc}); rebuild") from None
+        if classifier[0].shape != (manifest.dimension, manifest.entries):
+            raise IndexError_(f"{build / 'classifier.npz'}: shape disagrees with the manifest; rebuild")
     counts_ok = (
         index.ntotal == manifest.views == len(view_entry) == len(view_kind)
         and len(entries) == manifest.entries
@@ -287,7 +302,7 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
     )
     if not counts_ok:
         raise IndexError_(f"{build}: artifacts disagree with the manifest (a partial or mixed build); rebuild")
-    return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical)
+    return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical, classifier)
 
 
 def index_is_current(knowledge_dir: Path | str, index_dir: Path | str) -> bool:

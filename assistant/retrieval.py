@@ -1,32 +1,36 @@
-"""Retrieval: rank entries for a question by fusing embedding similarity with a lexical signal.
+"""Retrieval: rank entries for a question by fusing several signals.
 
-dense(entry)   = max over the entry's views of weight[kind] * cosine(question, view)
+dense(entry)   = max over the entry's views of cosine(question, view), taken over the
+                 question as typed and, when it has misspelt words, a spelling-corrected copy
 lexical(entry) = BM25(question, entry text) / (BM25 of the best entry + saturation)
+classifier     = probability of the entry under a softmax regression trained on the
+                 knowledge's own phrasings (classifier.py; small knowledge bases only)
 coverage       = share of the question's content words the knowledge uses at all
                  (exact, same 5-letter stem, or a close spelling: typos still count)
-score          = dense + lexical_weight * lexical - unknown_word_penalty * (1 - coverage)
+score          = dense + lexical_weight * lexical + classifier_weight * classifier
+                 - unknown_word_penalty * (1 - coverage)
 
 Coverage does not change the ranking (it is the same for every entry); it lowers the
 confidence for questions about things the knowledge never mentions ("does insurance
-cover aftercare"), which embeddings alone rate as close to the topic.
-
-The weights and the saturation were chosen by measurement on the seed evaluation set and
-the public datasets (README, "Answer quality"); `eval --sweep` re-runs that measurement.
+cover aftercare"), which embeddings alone rate as close to the topic. Every weight was
+chosen by measurement on the tune split and the public datasets (README, "Answer quality").
 """
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from .classifier import entry_probabilities
 from .index import LoadedIndex, tokenize
-from .views import ALTERNATE, HEADING, TITLED_ANSWER
 
-VIEW_WEIGHTS = {HEADING: 1.0, ALTERNATE: 1.0, TITLED_ANSWER: 1.0}
-LEXICAL_SATURATION = 1.0
+LEXICAL_SATURATION = 4.0
 # For large indexes only the nearest views are scored exactly.
 DENSE_CANDIDATE_VIEWS = 512
+SPELLING_CUTOFF = 0.8
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -37,38 +41,54 @@ class Candidate:
     score: float
     dense: float
     lexical: float
+    classifier: float = 0.0
     coverage: float = 1.0
 
 
 class Retriever:
-    def __init__(self, index: LoadedIndex, lexical_weight: float = 0.15,
-                 view_weights: dict[str, float] | None = None, saturation: float = LEXICAL_SATURATION,
-                 unknown_word_penalty: float = 0.0):
+    def __init__(self, index: LoadedIndex, lexical_weight: float = 0.15, classifier_weight: float = 0.3,
+                 unknown_word_penalty: float = 0.0, saturation: float = LEXICAL_SATURATION,
+                 view_weights: dict[str, float] | None = None):
         self.index = index
         self.lexical_weight = lexical_weight
-        self.saturation = saturation
+        self.classifier_weight = classifier_weight if index.classifier is not None else 0.0
         self.unknown_word_penalty = unknown_word_penalty
+        self.saturation = saturation
+        weights = view_weights or {}
+        self._view_weight = np.array([weights.get(str(k), 1.0) for k in index.view_kind], dtype=np.float32)
+        self._n_entries = len(index.entries)
         self._vocab = set(getattr(index.lexical, "vocab_dict", {}) or {})
         self._vocab.discard("")
         self._stems = {word[:5] for word in self._vocab if len(word) >= 5}
         # Fuzzy spelling look-ups are linear in the vocabulary: only for small knowledge bases.
         self._fuzzy_vocab = sorted(self._vocab) if len(self._vocab) <= 20_000 else []
-        weights = view_weights or VIEW_WEIGHTS
-        self._view_weight = np.array([weights.get(str(k), 1.0) for k in index.view_kind], dtype=np.float32)
-        self._n_entries = len(index.entries)
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Best weighted view similarity per entry (-1 where no view was scored)."""
-        n_views = self.index.faiss_index.ntotal
-        k = n_views if n_views <= 4096 else min(n_views, DENSE_CANDIDATE_VIEWS)
-        similarities, ids = self.index.faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), k)
-        ids, similarities = ids[0], similarities[0]
-        valid = ids >= 0
-        ids, similarities = ids[valid], similarities[valid]
-        weighted = similarities * self._view_weight[ids]
-        scores = np.full(self._n_entries, -1.0, dtype=np.float32)
-        np.maximum.at(scores, self.index.view_entry[ids], weighted)
-        return scores
+    @classmethod
+    def from_settings(cls, index: LoadedIndex, settings) -> "Retriever":
+        return cls(index, lexical_weight=settings.lexical_weight, classifier_weight=settings.classifier_weight,
+                   unknown_word_penalty=settings.unknown_word_penalty)
+
+    # -- query preparation -------------------------------------------------------------
+    def _known(self, word: str) -> bool:
+        return word in self._vocab or (len(word) >= 5 and word[:5] in self._stems)
+
+    def _closest(self, word: str) -> str | None:
+        if not self._fuzzy_vocab:
+            return None
+        match = difflib.get_close_matches(word, self._fuzzy_vocab, n=1, cutoff=SPELLING_CUTOFF)
+        return match[0] if match else None
+
+    def query_variants(self, query_text: str) -> list[str]:
+        """The question, plus a copy with misspelt words replaced by the knowledge's spelling."""
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if len(lower) <= 3 or self._known(lower):
+                return word
+            return self._closest(lower) or word
+
+        corrected = WORD.sub(fix, query_text)
+        return [query_text] if corrected == query_text else [query_text, corrected]
 
     @staticmethod
     def content_words(query_text: str) -> list[str]:
@@ -79,12 +99,21 @@ class Retriever:
     def coverage(self, words: list[str]) -> float:
         if not words or not self._vocab:
             return 1.0
-        known = sum(
-            1 for w in words
-            if w in self._vocab or (len(w) >= 5 and w[:5] in self._stems)
-            or (self._fuzzy_vocab and difflib.get_close_matches(w, self._fuzzy_vocab, n=1, cutoff=0.8))
-        )
-        return known / len(words)
+        return sum(1 for w in words if self._known(w) or self._closest(w)) / len(words)
+
+    # -- signals ---------------------------------------------------------------------
+    def dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
+        """Best view similarity per entry over all query variants (-1 where nothing was scored)."""
+        n_views = self.index.faiss_index.ntotal
+        k = n_views if n_views <= 4096 else min(n_views, DENSE_CANDIDATE_VIEWS)
+        query_vectors = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
+        similarities, ids = self.index.faiss_index.search(query_vectors, k)
+        scores = np.full(self._n_entries, -1.0, dtype=np.float32)
+        for row_sims, row_ids in zip(similarities, ids):
+            valid = row_ids >= 0
+            row_ids, row_sims = row_ids[valid], row_sims[valid]
+            np.maximum.at(scores, self.index.view_entry[row_ids], row_sims * self._view_weight[row_ids])
+        return scores
 
     def lexical_scores(self, words: list[str]) -> np.ndarray:
         if not words:
@@ -95,13 +124,21 @@ class Retriever:
             return np.zeros(self._n_entries, dtype=np.float32)
         return raw / (best + self.saturation)
 
-    def rank(self, query_text: str, query_vector: np.ndarray, k: int = 10) -> list[Candidate]:
-        dense = self.dense_scores(query_vector)
+    def rank(self, query_text: str, query_vectors: np.ndarray, k: int = 10) -> list[Candidate]:
+        """Rank entries. `query_vectors` are the embeddings of `query_variants(query_text)`."""
+        query_vectors = np.atleast_2d(query_vectors)
+        dense = self.dense_scores(query_vectors)
         words = self.content_words(query_text)
         lexical = self.lexical_scores(words) if self.lexical_weight > 0 else np.zeros_like(dense)
+        classifier = (entry_probabilities(self.index.classifier, query_vectors)
+                      if self.classifier_weight > 0 else None)
+        if classifier is None:
+            classifier = np.zeros_like(dense)
         coverage = self.coverage(words) if self.unknown_word_penalty > 0 else 1.0
-        fused = dense + self.lexical_weight * lexical - self.unknown_word_penalty * (1.0 - coverage)
+        fused = (dense + self.lexical_weight * lexical + self.classifier_weight * classifier
+                 - self.unknown_word_penalty * (1.0 - coverage))
         k = min(k, self._n_entries)
         top = np.argpartition(-fused, k - 1)[:k] if k < self._n_entries else np.arange(self._n_entries)
         top = top[np.argsort(-fused[top], kind="stable")]
-        return [Candidate(int(i), float(fused[i]), float(dense[i]), float(lexical[i]), coverage) for i in top]
+        return [Candidate(int(i), float(fused[i]), float(dense[i]), float(lexical[i]), float(classifier[i]), coverage)
+                for i in top]

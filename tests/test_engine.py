@@ -1,0 +1,100 @@
+"""The answer engine end to end, with the real model and real FAISS."""
+import pytest
+
+from assistant.engine import Assistant, clean_text
+
+from .conftest import write
+
+CONTRACT_KEYS = {"query", "kind", "crisis", "answers", "candidates"}
+
+
+def test_answers_a_seed_question_with_vetted_text(seed_assistant):
+    reply = seed_assistant.ask("How long does group therapy usually last in aftercare?").to_dict()
+    assert CONTRACT_KEYS <= set(reply)
+    assert reply["kind"] == "answer"
+    assert reply["crisis"]["detected"] is False
+    first = reply["answers"][0]
+    assert first["id"] == "faq-duration"
+    assert set(first) >= {"id", "score", "question", "answer", "source"}
+    vetted = {e.id: e.answer for e in seed_assistant.entries}
+    assert all(a["answer"] == vetted[a["id"]] for a in reply["answers"])
+    assert len(reply["candidates"]) == 10
+    scores = [c["score"] for c in reply["candidates"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_passages_answer_with_a_title(seed_assistant):
+    reply = seed_assistant.ask("how does group therapy help me practise listening and communication skills").to_dict()
+    assert reply["kind"] == "answer"
+    assert any("title" in a for a in reply["answers"])
+
+
+def test_out_of_scope_falls_back_kindly(seed_assistant):
+    reply = seed_assistant.ask("what is the best pizza topping").to_dict()
+    assert reply["kind"] == "fallback"
+    assert reply["answers"] == []
+    assert "sorry" in reply["message"].lower()
+    assert 1 <= len(reply["suggestions"]) <= 3
+    assert reply["helpline"]
+    assert len(reply["candidates"]) == 10
+
+
+def test_crisis_comes_first_even_with_a_faq_question(seed_assistant):
+    reply = seed_assistant.ask("how long does group last, i want to kill myself").to_dict()
+    assert reply["kind"] == "crisis"
+    assert reply["crisis"]["detected"] is True
+    assert reply["crisis"]["resources"][0]["kind"] == "emergency"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "\ud800 lone surrogate", "é" * 5000, "<script>alert(1)</script>"])
+def test_any_input_gets_a_contract_reply(seed_assistant, text):
+    reply = seed_assistant.ask(text).to_dict()
+    assert reply["kind"] in {"answer", "fallback", "crisis"}
+    assert isinstance(reply["crisis"]["detected"], bool)
+
+
+def test_long_input_is_truncated_with_a_note(seed_assistant):
+    reply = seed_assistant.ask("what is group therapy " * 200).to_dict()
+    assert any("first" in note for note in reply["notes"])
+
+
+def test_clean_text_removes_control_characters():
+    assert clean_text("a\x00b\u202ec") == "a b c"
+    assert clean_text(b"\xff ok") == "\ufffd ok"
+
+
+def test_stale_index_is_never_answered_from(tmp_path, embedder):
+    from assistant.index import build_index
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Old.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: New.\n")
+    refused = Assistant.load(knowledge, index, embedder=embedder)
+    assert refused.problem is not None and "different knowledge" in str(refused.problem)
+    reply = refused.ask("how long does group therapy last").to_dict()
+    assert reply["answers"] == [] and reply["kind"] == "fallback"
+    rebuilt = Assistant.load(knowledge, index, embedder=embedder, rebuild_stale=True)
+    assert rebuilt.problem is None
+    assert rebuilt.ask("how long does group therapy last").to_dict()["answers"][0]["answer"] == "New."
+
+
+def test_knowledge_without_settings_or_crisis_files_serves(tmp_path, embedder):
+    from assistant.index import build_index
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: It varies.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    assert assistant.ask("how long does group therapy last").kind == "answer"
+    assert assistant.ask("i took too many pills").kind == "crisis"
+
+
+def test_broken_index_still_screens_for_crisis(tmp_path, embedder):
+    knowledge = tmp_path / "k"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: Q?\n    answer: A.\n")
+    assistant = Assistant.load(knowledge, tmp_path / "missing-index", embedder=embedder)
+    assert assistant.problem is not None
+    reply = assistant.ask("my friend is not breathing").to_dict()
+    assert reply["kind"] == "crisis"
+    assert reply["crisis"]["resources"]
