@@ -61,20 +61,25 @@ def build(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("i
 
 @app.command()
 def check(knowledge: KnowledgeOpt = Path("knowledge")) -> None:
-    """Validate the knowledge without building: exit 0 clean, 1 warnings, 2 invalid.
+    """Validate and lint the knowledge without building the index.
+
+    Reports, as file:line: message: invalid YAML or fields (exit 2); and findings (exit 1):
+    near-duplicate questions of two entries, questions or alternates that retrieve another
+    entry first, empty or over-long answers, review_by dates that have passed, unknown
+    fields. Exit 0 when clean.
 
     Example: python -m assistant check --knowledge knowledge
     """
-    from .knowledge import load_knowledge
+    from .lint import check_knowledge
 
     try:
-        loaded = load_knowledge(knowledge)
+        findings = check_knowledge(knowledge)
     except AssistantError as exc:
         _fail(exc)
-    for warning in loaded.warnings:
-        typer.echo(str(warning), err=True)
-    typer.echo(f"{len(loaded.entries)} entries in {len(loaded.files)} file(s); {len(loaded.warnings)} warning(s)")
-    if loaded.warnings:
+    for finding in findings:
+        typer.echo(str(finding))
+    typer.echo(f"{len(findings)} finding(s)" if findings else "knowledge is clean", err=True)
+    if findings:
         raise typer.Exit(1)
 
 
@@ -150,6 +155,13 @@ def evaluate(
         reports = evaluation.evaluate_seed(assistant.retriever, assistant.embedder, assistant.entries,
                                            assistant.settings, seed_set)
         result["seed"] = {k: v.to_dict() for k, v in reports.items()}
+        from .knowledge import load_knowledge
+        from .lint import misroutes
+
+        knowledge_now = load_knowledge(knowledge)
+        wrong = misroutes(knowledge_now, assistant.retriever, assistant.embedder)
+        phrasings = sum(1 + len(e.alternates) for e in knowledge_now.entries)
+        result["test_all"] = {"phrasings": phrasings, "misrouted": [m.__dict__ for m in wrong]}
         if calibrate_policy:
             chosen, tune, holdout = evaluation.calibrate(assistant.retriever, assistant.embedder,
                                                          assistant.entries, assistant.settings, seed_set)
@@ -175,6 +187,12 @@ def evaluate(
             typer.echo(f"\n{len(failures)} question(s) not handled right:")
             for f in failures:
                 typer.echo(f"  {f['query']!r}: expected {f['expect'] or 'fallback'}, shown {f['shown'] or 'fallback'}")
+    if "test_all" in result:
+        t = result["test_all"]
+        typer.echo(f"\n== Test-all: {t['phrasings'] - len(t['misrouted'])}/{t['phrasings']} questions and alternates "
+                   "retrieve their own entry first")
+        for m in t["misrouted"]:
+            typer.echo(f"  {m['file']}:{m['line']}: {m['text']!r} ({m['entry_id']}) retrieves {m['retrieved']!r}")
     if "calibration" in result:
         c = result["calibration"]
         typer.echo(f"\n== Calibration (tune split): min_score={c['min_score']} min_margin={c['min_margin']} "
@@ -185,6 +203,68 @@ def evaluate(
         typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
                    f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "
                    f"MiniLM on question top-1 {d['minilm_question_only']['top1']:.3f} MRR {d['minilm_question_only']['mrr']:.3f}")
+
+
+@app.command()
+def report(knowledge: KnowledgeOpt = Path("knowledge"),
+           top: Annotated[int, typer.Option(help="How many groups of questions to show.")] = 20) -> None:
+    """What visitors could not find (grouped by similarity) and helpful / not-helpful per entry.
+
+    Needs staff logging switched on (log_questions: true in settings.yaml, or
+    ASSISTANT_LOG_QUESTIONS=1). Example: python -m assistant report --top 10
+    """
+    from .config import Settings
+    from .embedding import shared_embedder
+    from .question_log import QuestionLog, group_questions
+
+    settings = Settings.load(knowledge)
+    if not settings.log_questions and not Path(settings.log_path).exists():
+        typer.echo("Logging is off, so there is nothing to report. Switch it on with `log_questions: true` "
+                   "in knowledge/settings.yaml (or ASSISTANT_LOG_QUESTIONS=1).")
+        return
+    log = QuestionLog(settings.log_path, settings.log_retention_days)
+    questions = [row.question for row in log.unanswered()]
+    typer.echo(f"== Unanswered questions ({len(questions)} in the last {settings.log_retention_days} days)")
+    for group in group_questions(questions, shared_embedder())[:top]:
+        typer.echo(f"{len(group):4d}  {group[0]}")
+        for other in list(dict.fromkeys(group[1:]))[:3]:
+            typer.echo(f"        also: {other}")
+    typer.echo("\n== Feedback per entry (helpful / not helpful)")
+    for entry_id, (yes, no) in sorted(log.feedback_counts().items(), key=lambda kv: -kv[1][1]):
+        typer.echo(f"{yes:4d} {no:4d}  {entry_id}")
+
+
+@app.command("import")
+def import_(csv_file: Annotated[Path, typer.Argument(help="Spreadsheet export: id,question,answer[,alternates,source].")],
+            knowledge: KnowledgeOpt = Path("knowledge")) -> None:
+    """Turn a spreadsheet (CSV) into a knowledge YAML file, validated before it is written.
+
+    Example: python -m assistant import new-questions.csv  (writes knowledge/new-questions.yaml)
+    """
+    from .spreadsheet import import_csv
+
+    try:
+        target = import_csv(csv_file, knowledge)
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {target}; run `python -m assistant build` to serve it")
+
+
+@app.command("export")
+def export(knowledge: KnowledgeOpt = Path("knowledge"),
+           output: Annotated[Optional[Path], typer.Option("--output", "-o", help="CSV file (default: stdout).")] = None) -> None:
+    """Write the knowledge as CSV for a spreadsheet. Example: python -m assistant export -o knowledge.csv"""
+    from .spreadsheet import export_csv
+
+    try:
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                count = export_csv(knowledge, handle)
+        else:
+            count = export_csv(knowledge, sys.stdout)
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(f"exported {count} entries", err=True)
 
 
 def main() -> None:

@@ -40,8 +40,9 @@ class Settings(BaseModel):
     # Input.
     max_question_chars: int = Field(1000, ge=50, le=100_000)
     # Privacy: nothing a visitor types is stored unless this is switched on.
-    log_questions: bool = False
-    log_retention_days: int = Field(30, ge=1, le=3650)
+    log_questions: bool = Field(False, description="store unanswered questions and feedback (redacted)")
+    log_path: Path = Field(Path("logs/questions.sqlite3"), description="SQLite file for the opt-in log")
+    log_retention_days: int = Field(30, ge=1, le=3650, description="rows older than this are purged")
 
     @classmethod
     def load(cls, knowledge_dir: Path | str | None = None, **overrides: Any) -> "Settings":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,17 @@ def clean_text(text: object) -> str:
     return " ".join("".join(kept).split())
 
 
+@dataclass(frozen=True)
+class Serving:
+    """One loaded index build. Replaced as a whole on hot reload, so a request that
+    started with one build finishes with it."""
+
+    build: Path
+    retriever: object
+    entries: list
+    manifest: object
+
+
 class Assistant:
     def __init__(self, knowledge_dir: Path, index_dir: Path, settings: Settings, screen, resources):
         self.knowledge_dir = knowledge_dir
@@ -48,11 +60,25 @@ class Assistant:
         self.screen = screen
         self.resources = resources
         self.embedder = None
-        self.retriever = None
-        self.entries: list = []
-        self.manifest = None
+        self.serving: Serving | None = None
         self.problem: AssistantError | None = None
-        self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+        self._stop_watching = threading.Event()
+        self.question_log = None  # opt-in: QuestionLog when settings.log_questions is on
+
+    # The build being served; these read one consistent snapshot.
+    @property
+    def retriever(self):
+        return self.serving.retriever if self.serving else None
+
+    @property
+    def entries(self) -> list:
+        return self.serving.entries if self.serving else []
+
+    @property
+    def manifest(self):
+        return self.serving.manifest if self.serving else None
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
@@ -78,6 +104,10 @@ class Assistant:
             assistant.problem = exc
             return assistant
         assistant = cls(knowledge_dir, index_dir, settings, screen, resources)
+        if settings.log_questions:
+            from .question_log import QuestionLog
+
+            assistant.question_log = QuestionLog.from_settings(settings)
         try:
             assistant._load_answering(embedder, rebuild_stale)
         except AssistantError as exc:
@@ -105,13 +135,59 @@ class Assistant:
                         log=log.info)
             loaded = load_index(self.index_dir)
             check_fresh(loaded.manifest, knowledge, self.embedder.weights_sha256)
-        self.retriever = Retriever.from_settings(loaded, self.settings)
-        self.entries = loaded.entries
-        self.manifest = loaded.manifest
+        self.serving = Serving(loaded.directory, Retriever.from_settings(loaded, self.settings),
+                               loaded.entries, loaded.manifest)
 
     @property
     def ready(self) -> bool:
-        return self.retriever is not None and self.problem is None
+        return self.serving is not None and self.problem is None
+
+    # -- hot reload --------------------------------------------------------------------------
+    def reload_if_rebuilt(self) -> bool:
+        """Serve a new build if `index/current` now points elsewhere. A build that fails to
+        load is logged and ignored: the one being served stays. Returns True on a swap."""
+        from .index import load_index, resolve_build
+        from .retrieval import Retriever
+
+        if self.embedder is None:
+            return False
+        with self._reload_lock:
+            try:
+                build = resolve_build(self.index_dir)
+            except AssistantError:
+                return False
+            if self.serving is not None and build == self.serving.build:
+                return False
+            try:
+                loaded = load_index(self.index_dir)
+                if loaded.manifest.weights_sha256 != self.embedder.weights_sha256:
+                    raise StaleIndexError(f"{loaded.directory}: built with other model weights; not served")
+            except AssistantError as exc:
+                log.error("new index not served, keeping the current one: %s", exc)
+                return False
+            self.serving = Serving(loaded.directory, Retriever.from_settings(loaded, self.settings),
+                                   loaded.entries, loaded.manifest)
+            self.problem = None
+            log.info("now serving index build %s (%d entries)", loaded.directory.name, loaded.manifest.entries)
+            return True
+
+    def watch_index(self, interval: float = 2.0) -> None:
+        """Poll for rebuilt indexes in a daemon thread (the app calls this)."""
+        if self._watcher is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop_watching.wait(interval):
+                try:
+                    self.reload_if_rebuilt()
+                except Exception:  # never let the watcher die
+                    log.exception("index watcher")
+
+        self._watcher = threading.Thread(target=loop, name="index-watcher", daemon=True)
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop_watching.set()
 
     def is_stale(self) -> bool:
         """True when the knowledge on disk no longer matches the index being served."""
@@ -135,7 +211,8 @@ class Assistant:
             notes.append(f"Your message was long, so only its first {self.settings.max_question_chars} "
                          "characters were used to find an answer.")
 
-        variants = self.retriever.query_variants(question) if self.ready and question else []
+        serving = self.serving if self.problem is None else None  # one snapshot per request
+        variants = serving.retriever.query_variants(question) if serving and question else []
         vectors = self._embed(variants) if variants else None
         # The screen always sees the whole message; the vector is only reused when it is of the whole text.
         reusable = vectors[0] if vectors is not None and question == full_text else None
@@ -154,19 +231,26 @@ class Assistant:
 
         from .policy import decide
 
-        ranked = self.retriever.rank(question, vectors, k=self.settings.candidates)
+        ranked = serving.retriever.rank(question, vectors, k=self.settings.candidates)
         decision = decide(ranked, self.settings)
-        hits = [Hit(self.entries[c.position], c.score) for c in ranked]
-        shown = [Hit(self.entries[c.position], c.score) for c in decision.shown]
+        hits = [Hit(serving.entries[c.position], c.score) for c in ranked]
+        shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]
         if crisis.detected:
             return self._reply(full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
         if decision.confident:
             return self._reply(full_text, "answer", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
+        if self.question_log is not None:  # staff switched logging on; crisis messages never get here
+            self.question_log.record_unanswered(full_text, region, hits[0].entry.id if hits else None)
         return self._reply(full_text, "fallback", crisis_dict, candidates=hits,
                            suggestions=hits[: self.settings.suggestions], region=region, message=NO_MATCH,
                            helpline=self.resources.helpline_dict(region), notes=notes)
+
+    def record_feedback(self, entry_id: str, helpful: bool) -> None:
+        """A visitor's helpful / not-helpful click: stored only when staff logging is on."""
+        if self.question_log is not None and any(e.id == entry_id for e in self.entries):
+            self.question_log.record_feedback(entry_id, helpful)
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
         try:
@@ -176,7 +260,8 @@ class Assistant:
             return None
 
     def _reply(self, query: str, kind, crisis: dict, **fields) -> Response:
-        index = self.manifest.summary() if self.manifest else None
+        manifest = self.manifest
+        index = manifest.summary() if manifest else None
         if self.problem is not None:
             fields.setdefault("notes", []).append("Answers are temporarily unavailable.")
         return Response(query=query, kind=kind, crisis=crisis, index=index, **fields)

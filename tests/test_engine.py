@@ -98,3 +98,24 @@ def test_broken_index_still_screens_for_crisis(tmp_path, embedder):
     reply = assistant.ask("my friend is not breathing").to_dict()
     assert reply["kind"] == "crisis"
     assert reply["crisis"]["resources"]
+
+
+def test_hot_reload_swaps_builds_and_ignores_broken_ones(tmp_path, embedder):
+    from assistant.index import build_index
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Old.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    in_flight = assistant.serving
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: New.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assert assistant.reload_if_rebuilt() is True
+    assert in_flight.entries[0].answer == "Old."  # a request holding the old snapshot is unaffected
+    assert assistant.ask("how long does group therapy last").answers[0].entry.answer == "New."
+    # A broken new build is not served.
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Broken.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    (index / "current" / "vectors.faiss").write_bytes(b"junk")
+    assert assistant.reload_if_rebuilt() is False
+    assert assistant.ask("how long does group therapy last").answers[0].entry.answer == "New."
