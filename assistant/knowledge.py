@@ -207,7 +207,7 @@ def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = exc.problem or str(exc)
-        if "found character '\\t'" in message or "\t" in text.splitlines()[line - 1 if line else 0][:1]:
+        if "'\\t'" in message:
             message += " (YAML does not allow tabs for indentation: use spaces)"
         if exc.context and exc.problem:
             message = f"{exc.context}: {message}" if "alias" not in message else message

@@ -70,11 +70,39 @@ def test_problems_are_reported_with_file_and_line(tmp_path):
     ("entries: !!python/object/apply:os.system ['true']\n", 1, "constructor"),
     ("entries:\n  - id: x\n    question: q\n    title: t\n    answer: a\n", 2, "both"),
     ("entries:\n  - id: Not A Slug\n    question: q\n    answer: a\n", 2, "slug"),
+    ("entries:\n  - id: x\n    question: 'unclosed\n    answer: a\n", 5, "invalid YAML"),
+    ("entries: just text\n", 1, "must be a list"),
+    ("entries:\n  - just a string\n", 2, "must be a mapping"),
+    ("entries:\n  - id: x\n    question: q\n", 2, "missing the required field `answer`"),
+    ("entries:\n  - id: x\n    question: q\n    answer: a\n    reviewed: not-a-date\n", 5, "reviewed"),
+    ("entries:\n  - id: x\n    question: q\n    answer: a\n    alternates: one string\n", 5, "alternates"),
+    ("entries:\n  - id: 42\n    question: q\n    answer: a\n", 2, "id"),
+    ("a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nentries: [*b, *b]\n", 2, "aliases"),
+    ("entries:\n  - !!python/name:os.system\n", 2, "constructor"),
 ])
 def test_broken_yaml_kinds(tmp_path, text, line, words):
     path = write(tmp_path / "k.yaml", text)
     found = problems_of(tmp_path)
     assert any(p.startswith(f"{path}:{line}: ") and words in p for p in found), found
+
+
+def test_huge_file_is_refused_without_reading_it(tmp_path):
+    import time
+
+    from assistant.knowledge import MAX_FILE_BYTES
+
+    with open(tmp_path / "huge.yaml", "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: instant to make
+    started = time.perf_counter()
+    assert any("huge.yaml:1: " in p and "MiB" in p for p in problems_of(tmp_path))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_yaml_tags_never_run_code(tmp_path):
+    marker = tmp_path / "pwned"
+    write(tmp_path / "k.yaml", f"entries: !!python/object/apply:os.system ['touch {marker}']\n")
+    problems_of(tmp_path)
+    assert not marker.exists()
 
 
 def test_non_utf8_file(tmp_path):
