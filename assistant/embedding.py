@@ -18,6 +18,13 @@ from .errors import ModelError
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DIMENSION = 384
+# Batches of this size range are treated as fixed corpora and cached on disk by content hash.
+CORPUS_CACHE_MIN, CORPUS_CACHE_MAX = 64, 20_000
+
+
+def cache_dir() -> Path:
+    """Derived model files (corpus embeddings, exported encoders); never visitor text."""
+    return Path(os.environ.get("ASSISTANT_MODEL_CACHE", ".model-cache"))
 
 
 def model_dir() -> Path:
@@ -72,6 +79,7 @@ class Embedder:
         self.dimension = DIMENSION
         # torch modules are not safe to call from several threads at once.
         self._lock = threading.Lock()
+        self._memo: dict[str, np.ndarray] = {}
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Embedder":
@@ -94,6 +102,33 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if CORPUS_CACHE_MIN <= len(texts) <= CORPUS_CACHE_MAX:
+            return self._encode_corpus_cached(list(texts), batch_size, progress)
+        return self._encode(texts, batch_size, progress)
+
+    def _encode_corpus_cached(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        """Fixed corpora (crisis exemplars, the knowledge) are embedded once per content, not per start."""
+        digest = hashlib.sha256(("\x00".join(texts) + self.weights_sha256).encode("utf-8", "replace")).hexdigest()
+        if digest in self._memo:
+            return self._memo[digest]
+        path = cache_dir() / f"corpus-{digest[:32]}.npy"
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape != (len(texts), self.dimension):
+                raise ValueError("shape")
+        except (OSError, ValueError):
+            vectors = self._encode(texts, batch_size, progress)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+                np.save(temporary, vectors)
+                os.replace(temporary, path)
+            except OSError:
+                pass  # a read-only checkout still works, just slower to start
+        self._memo[digest] = vectors
+        return vectors
+
+    def _encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         with self._lock:
             vectors = self._model.encode(
                 list(texts),

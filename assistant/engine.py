@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,8 @@ class Serving:
 
 
 class Assistant:
+    CACHE_SIZE = 2048
+
     def __init__(self, knowledge_dir: Path, index_dir: Path, settings: Settings, screen, resources):
         self.knowledge_dir = knowledge_dir
         self.index_dir = index_dir
@@ -66,6 +69,9 @@ class Assistant:
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
         self.question_log = None  # opt-in: QuestionLog when settings.log_questions is on
+        # Repeated questions (FAQ widgets see many) are answered from memory; keyed by the build.
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # The build being served; these read one consistent snapshot.
     @property
@@ -204,6 +210,27 @@ class Assistant:
     def ask(self, text: object, region: str | None = None) -> Response:
         full_text = clean_text(text)
         region = self.resources.resolve_region(region, self.settings.region)
+        serving = self.serving if self.problem is None else None  # one snapshot per request
+        key = (full_text, region, serving.build if serving else None)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is None:
+            cached = self._answer(full_text, region, serving)
+            if serving is not None and cached.message != UNAVAILABLE:  # never keep a transient failure
+                with self._cache_lock:
+                    self._cache[key] = cached
+                    while len(self._cache) > self.CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        if cached.kind == "fallback" and self.question_log is not None and full_text and serving:
+            # staff switched logging on; crisis messages never get here
+            top = cached.candidates[0].entry.id if cached.candidates else None
+            self.question_log.record_unanswered(full_text, region, top)
+        return cached
+
+    def _answer(self, full_text: str, region: str, serving: Serving | None) -> Response:
+        """The pipeline for one message. Pure: same text, region and build -> same Response."""
         notes: list[str] = []
         question = full_text
         if len(question) > self.settings.max_question_chars:
@@ -211,7 +238,6 @@ class Assistant:
             notes.append(f"Your message was long, so only its first {self.settings.max_question_chars} "
                          "characters were used to find an answer.")
 
-        serving = self.serving if self.problem is None else None  # one snapshot per request
         variants = serving.retriever.query_variants(question) if serving and question else []
         vectors = self._embed(variants) if variants else None
         # The screen always sees the whole message; the vector is only reused when it is of the whole text.
@@ -241,8 +267,6 @@ class Assistant:
         if decision.confident:
             return self._reply(full_text, "answer", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
-        if self.question_log is not None:  # staff switched logging on; crisis messages never get here
-            self.question_log.record_unanswered(full_text, region, hits[0].entry.id if hits else None)
         return self._reply(full_text, "fallback", crisis_dict, candidates=hits,
                            suggestions=hits[: self.settings.suggestions], region=region, message=NO_MATCH,
                            helpline=self.resources.helpline_dict(region), notes=notes)

@@ -17,9 +17,9 @@ chosen by measurement on the tune split and the public datasets (README, "Answer
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .index import LoadedIndex, tokenize
 LEXICAL_SATURATION = 4.0
 # For large indexes only the nearest views are scored exactly.
 DENSE_CANDIDATE_VIEWS = 512
-SPELLING_CUTOFF = 0.8
+SPELLING_CUTOFF = 80  # rapidfuzz ratio (0-100), the same measure as difflib's ratio x 100
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 
@@ -61,7 +61,8 @@ class Retriever:
         self._vocab.discard("")
         self._stems = {word[:5] for word in self._vocab if len(word) >= 5}
         # Fuzzy spelling look-ups are linear in the vocabulary: only for small knowledge bases.
-        self._fuzzy_vocab = sorted(self._vocab) if len(self._vocab) <= 20_000 else []
+        self._fuzzy_vocab = sorted(self._vocab) if len(self._vocab) <= 50_000 else []
+        self._closest = lru_cache(maxsize=50_000)(self._closest_uncached)
 
     @classmethod
     def from_settings(cls, index: LoadedIndex, settings) -> "Retriever":
@@ -72,10 +73,12 @@ class Retriever:
     def _known(self, word: str) -> bool:
         return word in self._vocab or (len(word) >= 5 and word[:5] in self._stems)
 
-    def _closest(self, word: str) -> str | None:
+    def _closest_uncached(self, word: str) -> str | None:
         if not self._fuzzy_vocab:
             return None
-        match = difflib.get_close_matches(word, self._fuzzy_vocab, n=1, cutoff=SPELLING_CUTOFF)
+        from rapidfuzz import fuzz, process
+
+        match = process.extractOne(word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return match[0] if match else None
 
     def query_variants(self, query_text: str) -> list[str]:

@@ -119,3 +119,9 @@ def test_hot_reload_swaps_builds_and_ignores_broken_ones(tmp_path, embedder):
     (index / "current" / "vectors.faiss").write_bytes(b"junk")
     assert assistant.reload_if_rebuilt() is False
     assert assistant.ask("how long does group therapy last").answers[0].entry.answer == "New."
+
+
+def test_repeated_question_is_served_from_memory(seed_assistant):
+    first = seed_assistant.ask("what is group therapy exactly")
+    assert seed_assistant.ask("what is group therapy exactly") is first
+    assert seed_assistant.ask("what is group therapy exactly", region="AU") is not first
