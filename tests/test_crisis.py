@@ -1,0 +1,392 @@
+"""The crisis screen: floors on our labelled sets, the lexicon without the model, fail-safe behaviour."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.crisis import CATEGORIES, CrisisResult, CrisisScreen, normalise
+from assistant.crisis_evaluation import calibrate_thresholds, evaluate_crisis, load_labelled
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT / "knowledge" / "eval" / "crisis_messages.yaml"
+KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="module")
+def lexicon_screen() -> CrisisScreen:
+    return CrisisScreen.load(KNOWLEDGE)
+
+
+class CachedEncoder:
+    """The real model, with every evaluation text encoded up front in one batch (one call per
+    message is slow on a busy CI box); texts not in the cache go to the model as usual."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+        self.cache: dict[str, np.ndarray] = {}
+
+    def warm(self, texts: list[str]) -> None:
+        todo = sorted({t for t in texts if t not in self.cache})
+        for text, vector in zip(todo, self.embedder.encode(todo, batch_size=128)):
+            self.cache[text] = vector
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.warm(texts)
+        return np.vstack([self.cache[t] for t in texts])
+
+
+@pytest.fixture(scope="module")
+def screen(embedder) -> CrisisScreen:
+    loaded = CrisisScreen.load(KNOWLEDGE)
+    encoder = CachedEncoder(embedder)
+    assert loaded.attach_encoder(encoder)
+    encoder.warm([t for m in load_labelled(EVAL) for t in [m.text, *loaded.embedding_texts(m.text)]])
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def report(screen):
+    return evaluate_crisis(screen, EVAL)
+
+
+@pytest.fixture(scope="module")
+def messages():
+    return load_labelled(EVAL)
+
+
+class FakeEncoder:
+    """Deterministic stand-in where the model is irrelevant; counts calls."""
+
+    def __init__(self, fail: bool = False):
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if self.fail:
+            raise RuntimeError("model exploded")
+        rows = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:4], "little")
+            vector = np.random.default_rng(seed).normal(size=384).astype(np.float32)
+            rows.append(vector / np.linalg.norm(vector))
+        return np.vstack(rows)
+
+
+# --------------------------------------------------------------------------------- the labelled sets
+
+
+def test_labelled_sets_are_big_enough_and_cover_every_category_and_failure_mode(messages):
+    crisis = [m for m in messages if m.is_crisis]
+    benign = [m for m in messages if not m.is_crisis]
+    assert len(crisis) >= 200 and len(benign) >= 200
+    assert {m.category for m in crisis} == set(CATEGORIES)
+    modes = {m.mode for m in crisis}
+    for mode in ("direct", "slang", "misspelling", "leetspeak", "spacing", "indirect", "means",
+                 "third_person", "mixed_faq", "negation_ambiguous", "hyperbole_risky"):
+        assert mode in modes, mode
+    for mode in ("recovery", "idiom", "tech", "near_miss", "history", "informational"):
+        assert mode in {m.mode for m in benign}, mode
+    # the holdout was 30% when it was written (first); two probe batches were added to tune later
+    holdout = [m for m in messages if m.split == "holdout"]
+    assert len(holdout) >= 130 and 0.20 <= len(holdout) / len(messages) <= 0.35
+
+
+def test_recall_is_100_percent_on_tune_and_holdout(report):
+    for split in ("all", "tune", "holdout"):
+        assert report.splits[split]["recall"] == 1.0, (split, [m["text"] for m in report.misses])
+    assert report.misses == []
+
+
+def test_false_alarms_at_most_3_percent(report):
+    assert report.splits["all"]["false_alarm_rate"] <= 0.03, report.false_alarms
+    assert report.splits["tune"]["false_alarm_rate"] <= 0.03, report.false_alarms
+    # the holdout has 66 benign messages: one false alarm is 1.5 points, so its ceiling is looser
+    assert report.splits["holdout"]["false_alarm_rate"] <= 0.05, report.false_alarms
+
+
+def test_every_category_is_recognised_as_itself(report):
+    for category, row in report.categories.items():
+        assert row["recall"] == 1.0, category
+        assert row["category_agreement"] >= 0.9, category
+
+
+def test_third_person_reports_are_flagged(report):
+    assert report.third_party["flagged"] == report.third_party["cases"] > 0
+
+
+def test_report_formats_and_serialises(report):
+    text = report.format()
+    assert "holdout" in text and "lexicon only" in text
+    json.dumps(report.to_dict())
+    assert report.timing["lexicon_median_us"] < 1000  # tens of µs on a laptop; a loose ceiling here
+
+
+def test_lexicon_alone_catches_direct_slang_means_and_third_person(lexicon_screen, messages):
+    assert not lexicon_screen.semantic_enabled
+    modes = {"direct", "slang", "means", "third_person", "misspelling", "leetspeak", "spacing",
+             "obfuscated", "hyperbole_risky", "negation_ambiguous", "mixed_faq"}
+    missed = [m.text for m in messages if m.is_crisis and m.mode in modes
+              and not lexicon_screen.screen(m.text).detected]
+    assert missed == []
+
+
+def test_lexicon_alone_raises_no_false_alarm_on_the_benign_set(lexicon_screen, messages):
+    alarms = [m.text for m in messages if not m.is_crisis and lexicon_screen.screen(m.text).detected]
+    assert alarms == []
+
+
+def test_exemplars_are_not_copies_of_evaluation_messages(lexicon_screen, messages):
+    evaluation = {normalise(m.text) for m in messages}
+    exemplars = lexicon_screen.crisis_exemplars + lexicon_screen.benign_exemplars
+    copied = [e.text for e in exemplars if normalise(e.text) in evaluation]
+    assert copied == []
+
+
+def test_no_exemplar_paraphrases_a_holdout_message(screen, messages):
+    # keeps the holdout honest: nothing in exemplars.yaml may sit within 0.80 cosine of it
+    holdout = [m.text for m in messages if m.split == "holdout"]
+    vectors = screen._as_rows(screen._encode(holdout), len(holdout))
+    exemplar_matrix = np.vstack([screen._crisis_matrix, screen._benign_matrix])
+    assert float((exemplar_matrix @ vectors.T).max()) < 0.80
+
+
+def test_thresholds_come_from_the_tune_split(screen):
+    with pytest.raises(ValueError):
+        calibrate_thresholds(screen, EVAL, split="holdout")
+
+
+# ----------------------------------------------------------------------------------------- behaviour
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I want to K1LL myself", "i want to kill myself"),
+    ("he's OD'ing", "hes oding"),
+    ("k i l l myself", "kill myself"),
+    ("i wanna diiieee", "i wanna die"),
+    ("sucidal and overdosing", "suicidal and overdosing"),
+    ("took 💊💊", "took pills pills"),
+    ("ｋｉｌｌ ｍｙｓｅｌｆ", "kill myself"),
+    ("kіll myself", "kill myself"),                 # Cyrillic і
+    ("su\u200bici\u200dde", "suicide"),               # zero-width characters
+    ("0verdose at 3am, 800mg, 12 steps", "overdose at 3am, 800mg, 12 steps"),
+    ("he overdoes it at the gym", "he overdoes it at the gym"),
+])
+def test_normalise_undoes_disguises(text, expected):
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "i'm killing time until i kill myself",
+    "how do I kill a python process? also i took all my pills",
+    "this workout is killing me and i want to die",
+    "I overdosed on coffee and then took a whole bottle of sleeping pills",
+])
+def test_a_guard_removes_only_its_own_span(lexicon_screen, text):
+    assert lexicon_screen.screen(text).detected
+
+
+@pytest.mark.parametrize("text", [
+    "killing time before my meeting", "how do I kill a python process", "I want to kill my cravings",
+    "dying to know when the picnic is", "I overdosed on netflix", "I've been clean two years",
+    "is there an NA meeting tonight", "what are the 12 steps",
+])
+def test_idioms_and_recovery_talk_do_not_trigger(lexicon_screen, text):
+    result = lexicon_screen.screen(text)
+    assert not result.detected, result
+
+
+def test_negation_still_shows_the_lines_marked_uncertain(lexicon_screen):
+    result = lexicon_screen.screen("I'd never kill myself, I just need help with cravings")
+    assert result.detected and result.layer == "uncertain" and result.negated
+
+
+def test_a_faq_question_with_danger_is_a_crisis(lexicon_screen):
+    result = lexicon_screen.screen("what time is the NA meeting? i want to die")
+    assert result.detected and result.category == "suicide_self_harm"
+
+
+def test_third_party_and_category(lexicon_screen):
+    friend = lexicon_screen.screen("my friend took too many pills")
+    assert friend.detected and friend.third_party and friend.category == "overdose_poisoning"
+    me = lexicon_screen.screen("i took too many pills")
+    assert me.detected and not me.third_party
+    dad = lexicon_screen.screen("my dad says he wants to end it all")
+    assert dad.third_party and dad.category == "suicide_self_harm"
+
+
+def test_the_most_urgent_category_leads(lexicon_screen):
+    result = lexicon_screen.screen("i want to die so i took all my pills")
+    assert result.category == "overdose_poisoning"
+    assert set(result.categories) == {"overdose_poisoning", "suicide_self_harm"}
+
+
+def test_to_dict_is_json_safe_and_never_contains_the_visitors_words(lexicon_screen):
+    text = "my boyfriend is not breathing zebra-quartz"
+    data = lexicon_screen.screen(text).to_dict()
+    dumped = json.dumps(data)
+    assert "zebra" not in dumped and "boyfriend" not in dumped
+    assert {"detected", "category", "third_party", "layer", "matched"} <= set(data)
+    assert data["layer"] in ("lexicon", "semantic", "uncertain")
+
+
+NASTY = [
+    "", " ", "\x00\x01\x02\x1b[31m", "\ud800kill myself\udfff", "\ud83d", "\u202eflesym llik",
+    "💊" * 5000, "😀" * 20000, "a" * 100_000, "k i l l " * 10_000, "1" * 100_000, "$@!|" * 20_000,
+    "kill myself " * 8_000, "\n" * 50_000, "é̷̛̖͈̈́" * 5_000, "<script>alert(1)</script>", "\ufeff\u200b" * 1000,
+    "the " * 25_000 + "i want to die",
+]
+
+
+@pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
+def test_screen_never_raises(screen, lexicon_screen, text):
+    begin = time.perf_counter()
+    for candidate in (lexicon_screen, screen):
+        result = candidate.screen(text)
+        assert isinstance(result, CrisisResult)
+        json.dumps(result.to_dict())
+    assert time.perf_counter() - begin < 5
+
+
+def test_danger_at_the_end_of_a_long_message_is_found(lexicon_screen):
+    assert lexicon_screen.screen("the " * 25_000 + "i want to die").detected
+
+
+def test_screen_never_raises_on_odd_types(lexicon_screen):
+    assert not lexicon_screen.screen(None).detected          # type: ignore[arg-type]
+    assert lexicon_screen.screen(b"kill myself").detected is not None  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------- semantic layer
+
+
+def test_semantic_layer_catches_indirect_phrasing(screen, lexicon_screen):
+    text = "i can't see a way out of this"
+    assert not lexicon_screen.screen(text).detected
+    result = screen.screen(text)
+    assert result.detected and result.layer == "semantic" and result.matched.startswith("ex.")
+
+
+def test_query_vector_saves_the_encode_for_a_one_sentence_message():
+    encoder = FakeEncoder()
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(encoder)
+    encoder.calls.clear()
+    text = "what time does the office open"
+    screen.screen(text, query_vector=encoder([text])[0])
+    assert len(encoder.calls) == 1           # only the call made above to build the vector
+    screen.screen(text)
+    assert len(encoder.calls) == 2           # without the vector: one encode
+    encoder.calls.clear()
+    screen.screen("wh4t t1me does the office open", query_vector=np.ones(384, dtype=np.float32))
+    assert len(encoder.calls) == 1           # normalising changed the words: the vector is not reused
+
+
+def test_a_broken_model_leaves_the_lexicon_working():
+    screen = CrisisScreen.load(None)
+    assert screen.attach_encoder(FakeEncoder(fail=True)) is False
+    assert any("semantic layer disabled" in w for w in screen.warnings)
+    assert screen.screen("my brother won't wake up").detected
+
+    later = FakeEncoder()
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(later)
+    later.fail = True
+    result = screen.screen("where do i park for the meeting")
+    assert result.semantic == "error" and not result.detected
+    assert screen.screen("i want to kill myself").detected
+
+
+def test_wrong_shaped_vectors_are_rejected_not_fatal():
+    screen = CrisisScreen.load(None)
+    assert screen.attach_encoder(lambda texts: np.zeros((1, 3))) is False
+    assert screen.screen("kms").detected
+
+
+# ------------------------------------------------------------------------------------------- overlays
+
+
+def _overlay(tmp_path: Path, text: str, name: str = "local.yaml") -> Path:
+    folder = tmp_path / "crisis"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_overlay_terms_guards_and_exemplars_are_appended(tmp_path):
+    knowledge = _overlay(tmp_path, """
+terms:
+  - id: local.od.went_grey
+    category: overdose_poisoning
+    person: third
+    phrases: ["he went grey"]
+guards:
+  - id: local.guard.pub_quiz
+    phrases: ["killed the pub quiz"]
+exemplars:
+  benign: ["we had fun at the alumni bowling night"]
+  suicide_self_harm:
+    third: ["my uncle keeps saying he wants to disappear for good"]
+""")
+    defaults = CrisisScreen.load(None)
+    screen = CrisisScreen.load(knowledge)
+    assert screen.warnings == []
+    assert len(screen.terms) == len(defaults.terms) + 1
+    assert len(screen.guards) == len(defaults.guards) + 1
+    assert len(screen.benign_exemplars) == len(defaults.benign_exemplars) + 1
+    assert len(screen.crisis_exemplars) == len(defaults.crisis_exemplars) + 1
+    result = screen.screen("He went grey after using")
+    assert result.matched == "local.od.went_grey" and result.third_party
+    assert not screen.screen("we killed the pub quiz").detected
+    assert defaults.screen("we killed the pub quiz").detected is False  # (no default term either)
+    assert screen.screen("we killed the pub quiz and now i want to kill myself").detected
+
+
+def test_a_broken_overlay_file_falls_back_to_the_defaults(tmp_path):
+    knowledge = _overlay(tmp_path, "terms:\n  - id: x\n    phrases: [unclosed\n")
+    screen = CrisisScreen.load(knowledge)
+    assert len(screen.warnings) == 1
+    assert re.search(r"local\.yaml:\d+: not valid YAML .*the file was skipped", screen.warnings[0])
+    assert screen.screen("i want to kill myself").detected
+    assert len(screen.terms) == len(CrisisScreen.load(None).terms)
+
+
+def test_bad_overlay_entries_are_skipped_one_by_one_with_file_and_line(tmp_path):
+    knowledge = _overlay(tmp_path, """terms:
+  - id: local.bad_regex
+    category: suicide_self_harm
+    pattern: '(unclosed'
+  - id: local.bad_category
+    category: sadness
+    phrases: ["blue mood"]
+  - id: local.good
+    category: violence_abuse
+    phrases: ["he keeps the shotgun by the bed and threatens us"]
+  - id: ssh.kms
+    category: suicide_self_harm
+    phrases: ["duplicate id"]
+guards: not-a-list
+thresholds: {similarity: 7}
+surprise: 1
+""")
+    screen = CrisisScreen.load(knowledge)
+    joined = "\n".join(screen.warnings)
+    assert "local.yaml:2:" in joined and "regular expression" in joined
+    assert "local.yaml:5:" in joined and "sadness" in joined
+    assert "already used" in joined and "guards must be a list" in joined
+    assert "threshold similarity" in joined and "surprise" in joined
+    assert screen.screen("he keeps the shotgun by the bed and threatens us").matched == "local.good"
+    assert screen.thresholds["similarity"] == CrisisScreen.load(None).thresholds["similarity"]
+
+
+def test_the_shipped_overlay_is_empty_and_valid():
+    screen = CrisisScreen.load(KNOWLEDGE)
+    defaults = CrisisScreen.load(None)
+    assert screen.warnings == [] and defaults.warnings == []
+    assert len(screen.terms) == len(defaults.terms) and len(screen.guards) == len(defaults.guards)
