@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import platform
 import shutil
@@ -115,6 +116,8 @@ def make_faiss_index(vectors: np.ndarray):
 
 def tokenize(texts: list[str]):
     import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
     return bm25s.tokenize(texts, stopwords="en", show_progress=False)
 
