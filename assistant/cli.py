@@ -59,6 +59,17 @@ def build(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("i
         _fail(exc)
 
 
+@app.command("export-onnx")
+def export_onnx() -> None:
+    """Export the fast serving encoder (ONNX) if it is missing or stale (`build` does this too)."""
+    from .onnx_encoder import ensure_onnx
+
+    try:
+        typer.echo(str(ensure_onnx()))
+    except AssistantError as exc:
+        _fail(exc)
+
+
 @app.command()
 def check(knowledge: KnowledgeOpt = Path("knowledge")) -> None:
     """Validate and lint the knowledge without building the index.

@@ -6,6 +6,7 @@ against a known sha256 before use: an index must never mix vectors from two mode
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from functools import lru_cache
@@ -14,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+
+log = logging.getLogger("assistant")
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -69,17 +72,65 @@ def verify_weights(directory: Path, expected: str = WEIGHTS_SHA256) -> str:
     return actual
 
 
-class Embedder:
-    """Encodes text into L2-normalised float32 vectors (cosine = inner product)."""
+class CorpusCachingEncoder:
+    """Shared by both encoders: fixed corpora (crisis exemplars, the knowledge, evaluation sets)
+    are embedded once per content and weights, then read from `.model-cache`, not re-embedded
+    on every start. Subclasses implement `_encode`."""
+
+    name = MODEL_NAME
+    dimension = DIMENSION
+    weights_sha256 = ""
+    cache_tag = ""  # which backend (and export) made the vectors: caches are never shared across them
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a list of texts, not one string")
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if CORPUS_CACHE_MIN <= len(texts) <= CORPUS_CACHE_MAX:
+            return self._encode_corpus_cached(texts, batch_size, progress)
+        return self._encode(texts, batch_size, progress)
+
+    def _encode_corpus_cached(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        key = "\x00".join(texts) + self.weights_sha256 + self.cache_tag
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+        memo = self.__dict__.setdefault("_memo", {})
+        if digest in memo:
+            return memo[digest]
+        path = cache_dir() / f"corpus-{digest[:32]}.npy"
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape != (len(texts), self.dimension):
+                raise ValueError("shape")
+        except (OSError, ValueError):
+            vectors = self._encode(texts, batch_size, progress)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+                np.save(temporary, vectors)
+                os.replace(temporary, path)
+            except OSError:
+                pass  # a read-only checkout still works, just slower to start
+        memo[digest] = vectors
+        return vectors
+
+    def _encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Embedder(CorpusCachingEncoder):
+    """The reference encoder (sentence-transformers + torch): builds the index.
+    L2-normalised float32 vectors, so cosine = inner product."""
+
+    backend = "sentence-transformers"
+    cache_tag = "sentence-transformers"
 
     def __init__(self, model, weights_hash: str):
         self._model = model
         self.weights_sha256 = weights_hash
-        self.name = MODEL_NAME
-        self.dimension = DIMENSION
         # torch modules are not safe to call from several threads at once.
         self._lock = threading.Lock()
-        self._memo: dict[str, np.ndarray] = {}
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "Embedder":
@@ -99,35 +150,6 @@ class Embedder:
             raise ModelError(f"{directory}: could not load the embedding model: {exc}") from exc
         return cls(model, weights_hash)
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        if CORPUS_CACHE_MIN <= len(texts) <= CORPUS_CACHE_MAX:
-            return self._encode_corpus_cached(list(texts), batch_size, progress)
-        return self._encode(texts, batch_size, progress)
-
-    def _encode_corpus_cached(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-        """Fixed corpora (crisis exemplars, the knowledge) are embedded once per content, not per start."""
-        digest = hashlib.sha256(("\x00".join(texts) + self.weights_sha256).encode("utf-8", "replace")).hexdigest()
-        if digest in self._memo:
-            return self._memo[digest]
-        path = cache_dir() / f"corpus-{digest[:32]}.npy"
-        try:
-            vectors = np.load(path, allow_pickle=False)
-            if vectors.shape != (len(texts), self.dimension):
-                raise ValueError("shape")
-        except (OSError, ValueError):
-            vectors = self._encode(texts, batch_size, progress)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
-                np.save(temporary, vectors)
-                os.replace(temporary, path)
-            except OSError:
-                pass  # a read-only checkout still works, just slower to start
-        self._memo[digest] = vectors
-        return vectors
-
     def _encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         with self._lock:
             vectors = self._model.encode(
@@ -141,13 +163,33 @@ class Embedder:
 
 
 _shared: Embedder | None = None
+_serving = None
 _shared_lock = threading.Lock()
 
 
 def shared_embedder() -> Embedder:
-    """One model per process: loading costs seconds and ~100 MB."""
+    """The reference encoder, one per process: loading costs seconds and ~100 MB."""
     global _shared
     with _shared_lock:
         if _shared is None:
             _shared = Embedder.load()
         return _shared
+
+
+def serving_embedder() -> CorpusCachingEncoder:
+    """The encoder for answering: the ONNX export (no torch import, ~0.3 s to load, a few ms per
+    question; parity with the reference is tested) when it exists and matches the weights,
+    else the reference encoder. `python -m assistant build` creates the export."""
+    global _serving
+    with _shared_lock:
+        if _serving is None:
+            from .onnx_encoder import OnnxEmbedder
+
+            try:
+                _serving = OnnxEmbedder.load()
+            except ModelError as exc:
+                log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
+                _serving = None
+        if _serving is not None:
+            return _serving
+    return shared_embedder()

@@ -122,12 +122,12 @@ class Assistant:
         return assistant
 
     def _load_answering(self, embedder, rebuild_stale: bool) -> None:
-        from .embedding import shared_embedder
+        from .embedding import serving_embedder
         from .index import build_index, check_fresh, load_index
         from .knowledge import load_knowledge
         from .retrieval import Retriever
 
-        self.embedder = embedder or shared_embedder()
+        self.embedder = embedder or serving_embedder()
         self.screen.attach_encoder(self.embedder.encode)
         knowledge = load_knowledge(self.knowledge_dir)
         try:

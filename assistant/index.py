@@ -174,8 +174,22 @@ def build_index(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     _prune_old_builds(index_dir)
+    _ensure_fast_encoder(log)
     log(f"built {manifest.entries} entries ({manifest.views} vectors) in {manifest.build_seconds:.1f}s -> {final}")
     return manifest
+
+
+def _ensure_fast_encoder(log: Callable[[str], None]) -> None:
+    """Export the serving encoder (ONNX) once per model; serving falls back to torch without it."""
+    from .errors import AssistantError
+    from .onnx_encoder import ensure_onnx, stale_reason
+
+    try:
+        if stale_reason() is not None:
+            log("exporting the fast serving encoder (ONNX), once per model ...")
+            ensure_onnx()
+    except (AssistantError, OSError, RuntimeError) as exc:
+        log(f"warning: could not export the ONNX encoder ({exc}); answers will use the slower torch encoder")
 
 
 def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress: bool = True) -> np.ndarray:
