@@ -726,10 +726,11 @@ class CrisisScreen:
                 "the screen uses the built-in defaults only"]
             return cls(defaults)
 
-    def attach_encoder(self, encode: Encoder) -> bool:
+    def attach_encoder(self, encode: Encoder, encode_exemplars: Encoder | None = None) -> bool:
         """Enable the semantic layer. ``encode(list[str])`` -> L2-normalised float32 rows.
 
-        Embeds every exemplar once. Returns False (and records a warning) if that fails; the lexicon
+        Embeds every exemplar once (with ``encode_exemplars`` when given: a cached encoder for
+        fixed text; visitor messages always go through ``encode``). Returns False (and records a warning) if that fails; the lexicon
         layers keep working either way.
         """
         import numpy as np
@@ -738,7 +739,8 @@ class CrisisScreen:
             texts = [e.text for e in self.crisis_exemplars] + [e.text for e in self.benign_exemplars]
             if not self.crisis_exemplars:
                 raise ValueError("there are no crisis exemplars to compare against")
-            vectors = self._as_rows(encode([_normalise(t, keep_apostrophes=True) for t in texts]), len(texts))
+            vectors = self._as_rows((encode_exemplars or encode)([_normalise(t, keep_apostrophes=True) for t in texts]),
+                                    len(texts))
         except Exception as exc:  # the model is optional: never let it break the screen
             self.warnings.append(f"semantic layer disabled: the encoder failed on the exemplars ({exc})")
             self._encode = None

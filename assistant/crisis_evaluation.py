@@ -367,7 +367,7 @@ def main_report(knowledge_dir: Path | None, path: Path, with_model: bool = True)
         try:
             from .embedding import shared_embedder
 
-            screen.attach_encoder(shared_embedder().encode)
+            screen.attach_encoder(shared_embedder().encode, shared_embedder().encode_corpus)
         except Exception as exc:  # the report says the semantic layer is off
             screen.warnings.append(f"semantic layer off: {exc}")
     return evaluate_crisis(screen, path)

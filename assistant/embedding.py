@@ -21,8 +21,9 @@ log = logging.getLogger("assistant")
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DIMENSION = 384
-# Batches of this size range are treated as fixed corpora and cached on disk by content hash.
+# Fixed corpora of this size range (`encode_corpus`) are cached on disk by content hash.
 CORPUS_CACHE_MIN, CORPUS_CACHE_MAX = 64, 20_000
+CORPUS_CACHE_FILES = 16  # newest kept; each is at most 20,000 x 384 floats
 
 
 def cache_dir() -> Path:
@@ -72,6 +73,12 @@ def verify_weights(directory: Path, expected: str = WEIGHTS_SHA256) -> str:
     return actual
 
 
+def _prune_corpus_cache(directory: Path, keep: int = CORPUS_CACHE_FILES) -> None:
+    files = sorted(directory.glob("corpus-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
+
+
 class CorpusCachingEncoder:
     """Shared by both encoders: fixed corpora (crisis exemplars, the knowledge, evaluation sets)
     are embedded once per content and weights, then read from `.model-cache`, not re-embedded
@@ -83,16 +90,20 @@ class CorpusCachingEncoder:
     cache_tag = ""  # which backend (and export) made the vectors: caches are never shared across them
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed texts. Nothing is stored: visitor text goes through here."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a list of texts, not one string")
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if CORPUS_CACHE_MIN <= len(texts) <= CORPUS_CACHE_MAX:
-            return self._encode_corpus_cached(texts, batch_size, progress)
         return self._encode(texts, batch_size, progress)
 
-    def _encode_corpus_cached(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+    def encode_corpus(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed a fixed, staff-written corpus (crisis exemplars, evaluation sets) with a disk cache.
+        Never call this with visitor text."""
+        texts = list(texts)
+        if not (CORPUS_CACHE_MIN <= len(texts) <= CORPUS_CACHE_MAX):
+            return self.encode(texts, batch_size, progress)
         key = "\x00".join(texts) + self.weights_sha256 + self.cache_tag
         digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
         memo = self.__dict__.setdefault("_memo", {})
@@ -110,6 +121,7 @@ class CorpusCachingEncoder:
                 temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
                 np.save(temporary, vectors)
                 os.replace(temporary, path)
+                _prune_corpus_cache(path.parent)
             except OSError:
                 pass  # a read-only checkout still works, just slower to start
         memo[digest] = vectors

@@ -128,7 +128,7 @@ class Assistant:
         from .retrieval import Retriever
 
         self.embedder = embedder or serving_embedder()
-        self.screen.attach_encoder(self.embedder.encode)
+        self.screen.attach_encoder(self.embedder.encode, getattr(self.embedder, "encode_corpus", None))
         knowledge = load_knowledge(self.knowledge_dir)
         try:
             loaded = load_index(self.index_dir)

@@ -139,9 +139,7 @@ def build_index(
     for warning in knowledge.warnings:
         log(f"warning: {warning}")
     if embedder is None:
-        from .embedding import shared_embedder
-
-        embedder = shared_embedder()
+        embedder = _bulk_embedder(log)
 
     memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log)
 
@@ -174,22 +172,26 @@ def build_index(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     _prune_old_builds(index_dir)
-    _ensure_fast_encoder(log)
     log(f"built {manifest.entries} entries ({manifest.views} vectors) in {manifest.build_seconds:.1f}s -> {final}")
     return manifest
 
 
-def _ensure_fast_encoder(log: Callable[[str], None]) -> None:
-    """Export the serving encoder (ONNX) once per model; serving falls back to torch without it."""
+def _bulk_embedder(log: Callable[[str], None]):
+    """The ONNX export (exported once per model; parity with the reference is tested) on all
+    cores: about 3x the reference's throughput. Falls back to the reference encoder."""
     from .errors import AssistantError
-    from .onnx_encoder import ensure_onnx, stale_reason
+    from .onnx_encoder import OnnxEmbedder, ensure_onnx, stale_reason
 
     try:
         if stale_reason() is not None:
-            log("exporting the fast serving encoder (ONNX), once per model ...")
+            log("exporting the fast encoder (ONNX), once per model ...")
             ensure_onnx()
+        return OnnxEmbedder.load(threads=os.cpu_count() or 1)
     except (AssistantError, OSError, RuntimeError) as exc:
-        log(f"warning: could not export the ONNX encoder ({exc}); answers will use the slower torch encoder")
+        from .embedding import shared_embedder
+
+        log(f"warning: ONNX encoder unavailable ({exc}); using the slower torch encoder")
+        return shared_embedder()
 
 
 def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress: bool = True) -> np.ndarray:

@@ -57,6 +57,11 @@ class Retriever:
         weights = view_weights or {}
         self._view_weight = np.array([weights.get(str(k), 1.0) for k in index.view_kind], dtype=np.float32)
         self._n_entries = len(index.entries)
+        # A small exact index is faster as one matrix product than as a FAISS search for every
+        # vector (0.02 ms vs 1 ms for the seed's 277 vectors); large ones use FAISS (HNSW).
+        n_views = index.faiss_index.ntotal
+        self._matrix = (index.faiss_index.reconstruct_n(0, n_views)
+                        if n_views <= 4096 and type(index.faiss_index).__name__ == "IndexFlatIP" else None)
         self._vocab = set(getattr(index.lexical, "vocab_dict", {}) or {})
         self._vocab.discard("")
         self._stems = {word[:5] for word in self._vocab if len(word) >= 5}
@@ -107,11 +112,15 @@ class Retriever:
     # -- signals ---------------------------------------------------------------------
     def dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
         """Best view similarity per entry over all query variants (-1 where nothing was scored)."""
-        n_views = self.index.faiss_index.ntotal
-        k = n_views if n_views <= 4096 else min(n_views, DENSE_CANDIDATE_VIEWS)
         query_vectors = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
-        similarities, ids = self.index.faiss_index.search(query_vectors, k)
         scores = np.full(self._n_entries, -1.0, dtype=np.float32)
+        if self._matrix is not None:
+            best_view = (query_vectors @ self._matrix.T).max(axis=0) * self._view_weight
+            np.maximum.at(scores, self.index.view_entry, best_view)
+            return scores
+        n_views = self.index.faiss_index.ntotal
+        k = min(n_views, DENSE_CANDIDATE_VIEWS)
+        similarities, ids = self.index.faiss_index.search(query_vectors, k)
         for row_sims, row_ids in zip(similarities, ids):
             valid = row_ids >= 0
             row_ids, row_sims = row_ids[valid], row_sims[valid]

@@ -125,3 +125,10 @@ def test_repeated_question_is_served_from_memory(seed_assistant):
     first = seed_assistant.ask("what is group therapy exactly")
     assert seed_assistant.ask("what is group therapy exactly") is first
     assert seed_assistant.ask("what is group therapy exactly", region="AU") is not first
+
+
+def test_visitor_text_never_reaches_the_embedding_cache(seed_assistant, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(tmp_path))
+    message = " ".join(f"Sentence number {n} about my week and my group." for n in range(150))
+    seed_assistant.ask(message)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,237 @@
+"""`make bench`: speed and load goals, measured side by side with the naive baseline.
+
+The machine is shared and noisy, so every figure is a median (or a tail) over many runs, and
+latencies are reported next to the naive path measured in the same process and run:
+`SentenceTransformer.encode` of one question + a FAISS search.
+
+Prints a table and writes benchmarks/results/latest.json. Loopback only; every loop is bounded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ASSISTANT_RATE_LIMIT", "0")  # load benchmarks switch rate limiting off
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def questions() -> list[str]:
+    from assistant.evaluation import load_seed_set
+
+    return [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
+
+
+def bench_ask(results: dict) -> None:
+    """Assistant.ask on distinct questions vs the naive path, interleaved in one run."""
+    import faiss
+
+    from assistant.embedding import shared_embedder
+    from assistant.engine import Assistant
+
+    faiss.omp_set_num_threads(1)
+    assistant = Assistant.load(ROOT / "knowledge", ROOT / "index", rebuild_stale=True)
+    reference = shared_embedder()
+    import torch
+
+    torch.set_num_threads(1)
+    matrix = assistant.retriever.index.faiss_index
+    texts = questions()
+    for text in texts[:20]:  # warm-up, then distinct questions only
+        assistant.ask(text + " ?")
+        matrix.search(reference.encode([text]), 10)
+    ours, naive = [], []
+    for text in texts:
+        started = time.perf_counter()
+        assistant.ask(text)
+        ours.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        matrix.search(reference._model.encode([text], normalize_embeddings=True), 10)
+        naive.append((time.perf_counter() - started) * 1000)
+    repeated = []
+    for text in texts[:200]:
+        started = time.perf_counter()
+        assistant.ask(text)
+        repeated.append((time.perf_counter() - started) * 1000)
+    results["ask"] = {
+        "questions": len(texts), "encoder": getattr(assistant.embedder, "backend", "?"),
+        "median_ms": round(statistics.median(ours), 2), "p99_ms": round(percentile(ours, 0.99), 2),
+        "naive_median_ms": round(statistics.median(naive), 2), "naive_p99_ms": round(percentile(naive, 0.99), 2),
+        "ratio_to_naive": round(statistics.median(ours) / statistics.median(naive), 3),
+        "repeated_median_ms": round(statistics.median(repeated), 4),
+    }
+
+
+def bench_cold_start(results: dict, runs: int = 5) -> None:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "assistant", "ask", "how long does group therapy last"],
+                       cwd=ROOT, capture_output=True, check=True, timeout=120)
+        times.append(time.perf_counter() - started)
+    results["cli_cold_start_s"] = {"median": round(statistics.median(times), 2), "runs": runs}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def start_app(port: int) -> tuple[subprocess.Popen, float]:
+    import httpx
+
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = started + 120
+    while time.perf_counter() < deadline:
+        try:
+            reply = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "what is group therapy"},
+                               timeout=2)
+            if reply.status_code == 200:
+                return process, time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the app did not start within 120 s")
+
+
+def load(port: int, clients: int, seconds: float, texts: list[str]) -> dict:
+    """`clients` threads posting distinct questions for `seconds` (bounded), loopback only."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def worker(offset: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            n = offset
+            while time.perf_counter() < stop_at:
+                text = f"{texts[n % len(texts)]} ({n})"  # distinct: no cache hits
+                n += clients
+                started = time.perf_counter()
+                try:
+                    ok = client.post(f"http://127.0.0.1:{port}/api/ask", json={"question": text}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    errors[0] += not ok
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors[0],
+            "rps": round(len(latencies) / elapsed, 1), "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1)}
+
+
+def bench_http(results: dict, soak_seconds: float) -> None:
+    port = free_port()
+    process, ready = start_app(port)
+    try:
+        texts = questions()
+        results["app_ready_s"] = round(ready, 2)
+        results["http_16"] = load(port, 16, 15, texts)
+        before = rss_mb(process.pid)
+        results["soak_32"] = load(port, 32, soak_seconds, texts)
+        after = rss_mb(process.pid)
+        results["soak_32"].update(rss_before_mb=round(before), rss_after_mb=round(after),
+                                  growth_pct=round(100 * (after - before) / before, 1))
+        results["serving_rss_mb"] = round(after)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def bench_build(results: dict, entries: int = 2000) -> None:
+    """Build rate on synthetic passages (knowledge-shaped, not copied from anywhere)."""
+    from assistant.index import build_index
+
+    words = ("group support aftercare recovery sharing connection resilience coping skills relapse "
+             "meeting peers trust progress setbacks family honesty routine sleep cravings hope").split()
+    with tempfile.TemporaryDirectory() as scratch:
+        knowledge = Path(scratch) / "k"
+        knowledge.mkdir()
+        lines = ["entries:"]
+        for i in range(entries):
+            text = " ".join(words[(i * 7 + j * 3) % len(words)] for j in range(40))
+            lines += [f"  - id: p-{i}", f"    title: Passage {i} about {words[i % len(words)]}",
+                      f"    answer: {text}"]
+        (knowledge / "synthetic.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        build_index(knowledge, Path(scratch) / "i", progress=False, log=lambda message: None)
+        elapsed = time.perf_counter() - started
+    results["build"] = {"entries": entries, "seconds": round(elapsed, 1), "entries_per_s": round(entries / elapsed)}
+
+
+def main() -> None:
+    soak = float(os.environ.get("BENCH_SOAK_SECONDS", "60"))
+    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+                     "when": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
+    subprocess.run([sys.executable, "-m", "assistant", "build", "--if-stale", "-q"], cwd=ROOT, check=True)
+    bench_ask(results)
+    bench_cold_start(results)
+    bench_http(results, soak)
+    bench_build(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    a = results["ask"]
+    rows = [
+        ("Assistant.ask, distinct questions", f"median {a['median_ms']} ms, p99 {a['p99_ms']} ms ({a['encoder']})",
+         "median ≤ 4 ms, p99 ≤ 15 ms"),
+        ("naive path, same run", f"median {a['naive_median_ms']} ms, p99 {a['naive_p99_ms']} ms", ""),
+        ("ratio to naive", f"{a['ratio_to_naive']}", "≤ 0.33"),
+        ("repeated question", f"median {a['repeated_median_ms']} ms", "≤ 0.5 ms"),
+        ("CLI cold start (whole process)", f"{results['cli_cold_start_s']['median']} s", "≤ 3 s"),
+        ("app ready to answer", f"{results['app_ready_s']} s", "≤ 6 s"),
+        ("POST /api/ask, 16 clients", f"{results['http_16']['rps']} req/s, p99 {results['http_16']['p99_ms']} ms, "
+                                      f"{results['http_16']['errors']} errors", "≥ 150 req/s, p99 ≤ 250 ms, 0 errors"),
+        (f"soak: 32 clients, {results['soak_32']['seconds']} s", f"{results['soak_32']['rps']} req/s, "
+         f"{results['soak_32']['errors']} errors, RSS +{results['soak_32']['growth_pct']}%", "0 errors, growth < 10%"),
+        ("serving RSS", f"{results['serving_rss_mb']} MB", "≤ 600 MB"),
+        ("build", f"{results['build']['entries_per_s']} entries/s ({results['build']['entries']} passages)",
+         "≥ 400 entries/s"),
+    ]
+    print(f"\nmachine: {results['machine']}, {results['when']} UTC")
+    print(f"{'measure':40} {'measured':60} goal")
+    for name, value, goal in rows:
+        print(f"{name:40} {value:60} {goal}")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
