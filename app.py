@@ -190,7 +190,8 @@ def configure_threads(threads: int | None = None) -> int:
 
 
 # -- the app ------------------------------------------------------------------------------------
-def build_app(assistant, default_region: str | None = None, fastapi_app=None, path: str = "/"):
+def build_app(assistant, default_region: str | None = None, fastapi_app=None, path: str = "/",
+              rate_limit: int | None = None):
     """Return a FastAPI app serving the widget at `path`, `POST /api/ask` and `GET /healthz`.
 
     Pass `fastapi_app` to mount into an existing FastAPI application instead of a new one.
@@ -311,6 +312,12 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
 
     api = fastapi_app or FastAPI(title="Aftercare FAQ assistant", docs_url=None, redoc_url=None,
                                  openapi_url=None)
+    if fastapi_app is None:
+        # Security headers, request-size limit, per-client rate limit (ASSISTANT_RATE_LIMIT per minute).
+        # A site mounting the widget into its own app keeps its own middleware.
+        from assistant.web_guard import WebGuard
+
+        api.add_middleware(WebGuard, rate_limit=rate_limit)
     prefix = "" if path == "/" else path.rstrip("/")
 
     # Plain `def` routes: FastAPI runs them in its threadpool, so visitors are not serialised.

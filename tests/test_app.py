@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ def start_server(assistant) -> LiveServer:
     """Serve the widget for `assistant` in a uvicorn thread; cached so every test module shares it."""
     import uvicorn
 
-    fastapi_app = widget.build_app(assistant, "US")
+    fastapi_app = widget.build_app(assistant, "US", rate_limit=0)  # many requests from one address
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(fastapi_app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, timeout_graceful_shutdown=2))
@@ -300,3 +301,29 @@ def test_cli_help_lists_the_options():
     assert result.returncode == 0
     for option in ["--host", "--port", "--knowledge", "--index", "--region"]:
         assert option in result.stdout
+
+
+def test_no_visitor_text_on_disk_after_load(live_server, tmp_path):
+    """Logging off (the default): canaries sent under a small load leave no trace on disk."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    started = time.time()
+    canaries = [f"zq{n}xcanary my email is person{n}@example.org and I use heroin" for n in range(24)]
+    with httpx.Client(base_url=live_server.url, timeout=30) as http, ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda text: http.post("/api/ask", json={"question": text}).status_code, canaries))
+    assert codes == [200] * len(canaries)
+    roots = [ROOT, Path(tempfile.gettempdir())]
+    for root in roots:
+        for path in root.rglob("*"):
+            if ".venv" in path.parts or ".git" in path.parts or not path.is_file():
+                continue
+            try:
+                if path.stat().st_mtime < started - 1 or path.stat().st_size > 50_000_000:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            assert b"xcanary" not in data, f"visitor text found in {path}"
