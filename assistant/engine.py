@@ -195,17 +195,6 @@ class Assistant:
     def stop_watching(self) -> None:
         self._stop_watching.set()
 
-    def is_stale(self) -> bool:
-        """True when the knowledge on disk no longer matches the index being served."""
-        from .knowledge import load_knowledge
-
-        if self.manifest is None:
-            return True
-        try:
-            return load_knowledge(self.knowledge_dir).content_hash != self.manifest.knowledge_hash
-        except AssistantError:
-            return False  # invalid edits in progress: keep serving the last good index
-
     # -- answering -------------------------------------------------------------------------
     def ask(self, text: object, region: str | None = None) -> Response:
         full_text = clean_text(text)
