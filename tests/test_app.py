@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import app as widget
 from .conftest import ROOT
@@ -327,3 +328,13 @@ def test_no_visitor_text_on_disk_after_load(live_server, tmp_path):
             except OSError:
                 continue
             assert b"xcanary" not in data, f"visitor text found in {path}"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
+       region=st.one_of(st.none(), st.sampled_from(["AU", "uk", "zz", ""])))
+def test_api_ask_property_any_text_gets_a_contract_reply(http, question, region):
+    reply = http.post("/api/ask", json={"question": question, "region": region})
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    assert data["kind"] in {"answer", "fallback", "crisis"} and isinstance(data["crisis"]["detected"], bool)
