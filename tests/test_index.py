@@ -92,3 +92,22 @@ def test_corrupt_artifacts_are_refused(tmp_path, embedder):
 def test_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexError_, match="python -m assistant build"):
         load_index(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("broken", [
+    "entries:\n\t- id: x\n", "entries:\n  - id: x\n    id: y\n", "a: &a [1]\nentries: *a\n", "- x\n", "",
+    "entries: !!python/object/apply:os.system ['true']\n", "entries:\n  - id: two\n    question: q\n",
+])
+def test_broken_knowledge_never_touches_the_served_index(tmp_path, embedder, broken):
+    import time
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    before = tree_digest(index)
+    write(knowledge / "b.yaml", broken)
+    started = time.perf_counter()
+    with pytest.raises(KnowledgeError):
+        build_index(knowledge, index, embedder=embedder, progress=False)
+    assert time.perf_counter() - started < 2.0  # refused before any embedding
+    assert tree_digest(index) == before
