@@ -56,7 +56,8 @@ def text_findings(knowledge: Knowledge, today: dt.date | None = None) -> list[Pr
 
 
 def near_duplicates(knowledge: Knowledge, embedder, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
-    entries = [e for e in knowledge.entries if not e.id.endswith(tuple(f"/{n}" for n in range(2, 1000)))]
+    # A chunked passage shares one title across its chunks: compare its first chunk only.
+    entries = [e for e in knowledge.entries if "/" not in e.id or e.id.endswith("/1")]
     if len(entries) < 2:
         return []
     vectors = embedder.encode([e.heading for e in entries])
