@@ -22,11 +22,12 @@ Decisions that keep the screen on the safe side:
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
@@ -710,6 +711,9 @@ class CrisisScreen:
         self._encode: Encoder | None = None
         self._crisis_matrix = None
         self._benign_matrix = None
+        # The engine asks `texts_to_encode` and then `screen` for the same message: one lexicon
+        # pass serves both. In memory only (results are immutable), like the engine's reply cache.
+        self._lexicon_memo = functools.lru_cache(maxsize=256)(self._lexicon_pass_uncached)
 
     # -- construction -------------------------------------------------------------------------------
 
@@ -772,13 +776,15 @@ class CrisisScreen:
 
     # -- screening ----------------------------------------------------------------------------------
 
-    def screen(self, text: str, query_vector: Any = None, use_semantic: bool = True) -> CrisisResult:
+    def screen(self, text: str, query_vector: Any = None, use_semantic: bool = True,
+               encoded: Mapping[str, Any] | None = None) -> CrisisResult:
         """Screen one visitor message. Never raises.
 
         ``query_vector``: the embedding of the whole message the caller already computed for retrieval
         (same model, L2-normalised). It is reused for the whole-message comparison when normalising did
-        not change the words (no leetspeak, spacing or misspelling fixes); sentences of a longer message
-        are still encoded, in one batch.
+        not change the words (no leetspeak, spacing or misspelling fixes).
+        ``encoded``: vectors the caller already has for some of the texts in ``texts_to_encode`` (the
+        engine encodes them in one batch with the question). Anything missing is encoded here, in one batch.
         """
         try:
             lexical, masked = self._lexicon_pass(text)
@@ -789,7 +795,7 @@ class CrisisScreen:
         if not (use_semantic and self.semantic_enabled):
             return lexical
         try:
-            semantic = self._screen_semantic(text, query_vector, masked)
+            semantic = self._screen_semantic(text, query_vector, masked, encoded)
         except Exception:
             return _replace(lexical, semantic="error")
         if semantic is None:
@@ -804,6 +810,9 @@ class CrisisScreen:
         return self.screen(text, use_semantic=False)
 
     def _lexicon_pass(self, text: str) -> tuple[CrisisResult, str | None]:
+        return self._lexicon_memo(text) if isinstance(text, str) else self._lexicon_pass_uncached(text)
+
+    def _lexicon_pass_uncached(self, text: str) -> tuple[CrisisResult, str | None]:
         """Lexicon + guards. Also returns the match form with guarded spans removed (None if no guard hit)."""
         form = _match_form(normalise(text))
         if len(form) <= 2:
@@ -906,31 +915,57 @@ class CrisisScreen:
         words = masked.replace(" ~ ", " ").replace(" . ", ". ").split()
         return " ".join(words).strip(" .")
 
-    def _screen_semantic(self, text: str, query_vector: Any, masked: str | None = None) -> CrisisResult | None:
-        import numpy as np
-
+    def _semantic_rows(self, text: str, masked: str | None) -> tuple[list[str], bool]:
+        """The texts the semantic layer compares (row 0: the whole message when it is comparable,
+        then its sentences/windows), and whether row 0 may take the caller's vector of ``text``."""
         semantic_text = self._semantic_text(text, masked)
         if not semantic_text:
-            return None
+            return [], False
         whole = semantic_text[:MAX_EMBED_CHARS]
-        rows_text = [whole] + [s for s in self._segments(semantic_text) if s != whole]
+        rows = [whole] + [s for s in self._segments(semantic_text) if s != whole]
         if not self._comparable(whole):
-            if len(rows_text) == 1:
-                return None
-            rows_text[0] = rows_text.pop()  # keep row 0 = a comparable text; no vector reuse then
-            query_vector = None
+            if len(rows) == 1:
+                return [], False
+            rows[0] = rows.pop()  # keep row 0 = a comparable text; no vector reuse then
+            return rows, False
+        return rows, masked is None and _light_form(text) == _light_form(semantic_text)
+
+    def texts_to_encode(self, text: str, have_query_vector: bool = False) -> list[str]:
+        """What ``screen(text, ...)`` would encode (none when the lexicon already decided), given
+        whether the caller will pass ``query_vector``. Lets the engine batch them with its own encode."""
+        if not self.semantic_enabled:
+            return []
+        try:
+            lexical, masked = self._lexicon_pass(text)
+            if lexical.detected and lexical.layer == "lexicon":
+                return []
+            rows, reusable = self._semantic_rows(text, masked)
+        except Exception:  # pragma: no cover - screen() itself fails safe on the same input
+            return []
+        return rows[1:] if have_query_vector and reusable else rows
+
+    def _screen_semantic(self, text: str, query_vector: Any, masked: str | None = None,
+                         encoded: Mapping[str, Any] | None = None) -> CrisisResult | None:
+        import numpy as np
+
+        rows_text, reusable = self._semantic_rows(text, masked)
+        if not rows_text:
+            return None
         reuse = None
-        if query_vector is not None and masked is None and _light_form(text) == _light_form(semantic_text):
+        if query_vector is not None and reusable:
             try:
                 reuse = self._as_rows(query_vector, 1)
                 if reuse.shape[1] != self._crisis_matrix.shape[1]:
                     reuse = None
             except Exception:
                 reuse = None
-        to_encode = rows_text if reuse is None else rows_text[1:]
+        needed = rows_text if reuse is None else rows_text[1:]
+        known = encoded or {}
+        missing = [t for t in needed if t not in known]
+        fresh = dict(zip(missing, self._as_rows(self._encode(missing), len(missing)))) if missing else {}
         blocks = [] if reuse is None else [reuse]
-        if to_encode:
-            blocks.append(self._as_rows(self._encode(to_encode), len(to_encode)))
+        if needed:
+            blocks.append(self._as_rows([fresh[t] if t in fresh else known[t] for t in needed], len(needed)))
         matrix = np.vstack(blocks)
         crisis = matrix @ self._crisis_matrix.T
         if len(self.benign_exemplars):
@@ -973,16 +1008,9 @@ class CrisisScreen:
         """The strings the semantic layer would encode for ``text`` (whole message first, then its
         sentences/windows), so a caller can batch or cache them. Empty if nothing is comparable."""
         try:
-            semantic_text = self._semantic_text(text, self._lexicon_pass(text)[1])
+            return self._semantic_rows(text, self._lexicon_pass(text)[1])[0]
         except Exception:  # pragma: no cover - same fail-safe rule as screen()
             return []
-        if not semantic_text:
-            return []
-        whole = semantic_text[:MAX_EMBED_CHARS]
-        rows = [whole] + [s for s in self._segments(semantic_text) if s != whole]
-        if not self._comparable(whole):
-            rows = rows[1:]
-        return rows
 
     def semantic_scores(self, text: str) -> list[tuple[float, float]]:
         """(best crisis similarity, best benign similarity) for the whole text and each segment.

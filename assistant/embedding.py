@@ -188,6 +188,23 @@ def shared_embedder() -> Embedder:
         return _shared
 
 
+def encoder_threads() -> int:
+    """onnxruntime's threads for one question (`ASSISTANT_ENCODER_THREADS`; default: the cores, at
+    most 2). A question is compute-bound (~12 tokens through six layers), so on this 2-core machine
+    2 threads answer in ~2.5 ms instead of ~4.3 ms; under concurrent load requests share the same
+    pool, which measured no worse than one thread each (README, "Performance")."""
+    value = os.environ.get("ASSISTANT_ENCODER_THREADS", "").strip()
+    if value:
+        try:
+            threads = int(value)
+        except ValueError:
+            threads = 0
+        if threads < 1:
+            raise ModelError(f"ASSISTANT_ENCODER_THREADS={value!r}: expected a whole number of threads, 1 or more")
+        return threads
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def serving_embedder() -> CorpusCachingEncoder:
     """The encoder for answering: the ONNX export (no torch import, ~0.3 s to load, a few ms per
     question; parity with the reference is tested) when it exists and matches the weights,
@@ -198,7 +215,7 @@ def serving_embedder() -> CorpusCachingEncoder:
             from .onnx_encoder import OnnxEmbedder
 
             try:
-                _serving = OnnxEmbedder.load()
+                _serving = OnnxEmbedder.load(threads=encoder_threads(), busy_single_thread=True)
             except ModelError as exc:
                 log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
                 _serving = None

@@ -228,10 +228,19 @@ class Assistant:
                          "characters were used to find an answer.")
 
         variants = serving.retriever.query_variants(question) if serving and question else []
-        vectors = self._embed(variants) if variants else None
-        # The screen always sees the whole message; the vector is only reused when it is of the whole text.
+        vectors, encoded = None, None
+        if variants:
+            # One encode per message: the question (and its spelling-corrected copy) together with
+            # whatever the crisis screen will compare (sentences, clauses): one model call, not two.
+            whole = question == full_text  # the screen always sees the whole message
+            crisis_texts = self.screen.texts_to_encode(full_text, have_query_vector=whole)
+            batch = list(dict.fromkeys([*variants, *crisis_texts]))
+            batch_vectors = self._embed(batch)
+            if batch_vectors is not None:
+                vectors = batch_vectors[: len(variants)]
+                encoded = dict(zip(batch, batch_vectors))
         reusable = vectors[0] if vectors is not None and question == full_text else None
-        crisis = self.screen.screen(full_text, query_vector=reusable)
+        crisis = self.screen.screen(full_text, query_vector=reusable, encoded=encoded)
         crisis_dict = crisis.to_dict()
         if crisis.detected:
             crisis_dict.update(self.resources.crisis_reply(region, crisis).to_dict())

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from .errors import ModelError
 
 ONNX_FILENAME = "all-MiniLM-L6-v2.onnx"
 SIDECAR_SUFFIX = ".json"
-SIDECAR_FORMAT = 1
+SIDECAR_FORMAT = 2  # 2: transformer ops fused offline (see _fuse)
 OPSET = 17
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAME = "last_hidden_state"
@@ -237,6 +238,7 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
                 dynamic_axes=dynamic,
                 do_constant_folding=True,
             )
+        fused = _fuse(tmp, model_dir)
         _check_export(tmp, wrapper, torch)
         onnx_hash = _file_sha256(tmp)
         os.replace(tmp, target)
@@ -252,6 +254,7 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
         "opset": OPSET,
         "max_seq_length": max_seq_length(model_dir),
         "attn_implementation": "eager",
+        "fused": fused,
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "transformers": _version("transformers")},
         "weights_check": {**_stat_key(weights), "sha256": weights_hash},
         "onnx_check": {**_stat_key(target), "sha256": onnx_hash},
@@ -266,6 +269,31 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:  # pragma: no cover
         return "unknown"
+
+
+def _fuse(path: Path, model_dir: Path) -> bool:
+    """Rewrite the export in place with onnxruntime's BERT fusions (one Attention, SkipLayerNorm and
+    BiasGelu op per layer instead of ~80 small ones: 516 nodes -> 46). The maths is the same
+    (cosine 0.9999999, checked by `_check_export` after this); one short question on 2 threads
+    takes about 10% less time. If the optimizer is unavailable or fails, the plain export stays."""
+    import logging
+    import warnings
+
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimized = optimize_model(str(path), model_type="bert", opt_level=1,
+                                       num_heads=config["num_attention_heads"], hidden_size=config["hidden_size"])
+            fused = optimized.get_fused_operator_statistics().get("Attention", 0) > 0
+            if fused:
+                optimized.save_model_to_file(str(path))
+        return fused
+    except Exception:  # pragma: no cover - depends on the onnxruntime build
+        return False
 
 
 def _check_export(path: Path, wrapper, torch) -> None:
@@ -348,8 +376,13 @@ class OnnxEmbedder(CorpusCachingEncoder):
 
     backend = "onnxruntime"
 
-    def __init__(self, session, tokenizer, weights_hash: str, path: Path):
+    def __init__(self, session, tokenizer, weights_hash: str, path: Path, busy_session=None):
         self._session = session
+        # With `busy_session` (one thread), a call that overlaps another uses it instead: a lone
+        # question gets every core, overlapping ones one core each rather than fighting over a pool.
+        self._busy_session = busy_session
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
         self._tokenizer = tokenizer
         self.weights_sha256 = weights_hash
         self.name = MODEL_NAME
@@ -358,10 +391,13 @@ class OnnxEmbedder(CorpusCachingEncoder):
 
     @classmethod
     def load(cls, model_dir: Path | None = None, cache_dir: Path | None = None,
-             threads: int = 1) -> "OnnxEmbedder":
+             threads: int = 1, busy_single_thread: bool = False) -> "OnnxEmbedder":
         """Load the exported model; ModelError if it is missing or stale (run the export).
 
-        `threads` is onnxruntime's intra-op threads per call: keep 1 for serving.
+        `threads` is onnxruntime's intra-op threads per call. With `busy_single_thread` (serving),
+        calls that overlap another call run on a second, one-thread session (measured in README,
+        "Performance": 2 threads answer a lone question in ~2.5 ms instead of ~4 ms, while under
+        concurrent load one thread per call serves more questions per second).
         """
         if not isinstance(threads, int) or threads < 1:
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
@@ -385,9 +421,10 @@ class OnnxEmbedder(CorpusCachingEncoder):
         path = onnx_path(cache_dir)
         try:
             session = _new_session(path, threads)
+            busy_session = _new_session(path, 1) if busy_single_thread and threads > 1 else None
         except Exception as exc:
             raise ModelError(f"{path}: onnxruntime could not load the model: {exc}; {EXPORT_HINT}") from exc
-        embedder = cls(session, tokenizer, sidecar["source_weights_sha256"], path)
+        embedder = cls(session, tokenizer, sidecar["source_weights_sha256"], path, busy_session)
         embedder.cache_tag = f"onnx-{sidecar['onnx_sha256']}"
         return embedder
 
@@ -421,5 +458,15 @@ class OnnxEmbedder(CorpusCachingEncoder):
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self._session.run([OUTPUT_NAME], feeds)[0]
+        if self._busy_session is None:
+            hidden = self._session.run([OUTPUT_NAME], feeds)[0]
+        else:
+            with self._in_flight_lock:
+                self._in_flight += 1
+                session = self._session if self._in_flight == 1 else self._busy_session
+            try:
+                hidden = session.run([OUTPUT_NAME], feeds)[0]
+            finally:
+                with self._in_flight_lock:
+                    self._in_flight -= 1
         return np.ascontiguousarray(_pool(hidden, mask))

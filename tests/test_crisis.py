@@ -288,6 +288,34 @@ def test_query_vector_saves_the_encode_for_a_one_sentence_message():
     assert len(encoder.calls) == 1           # normalising changed the words: the vector is not reused
 
 
+def test_texts_encoded_by_the_caller_are_not_encoded_again():
+    encoder = FakeEncoder()
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(encoder)
+    text = "my counsellor wants me to try group therapy, but i am not sure what happens there"
+    plain = screen.screen(text)
+    needed = screen.texts_to_encode(text)
+    assert len(needed) >= 2                    # the whole message and its clauses
+    encoder.calls.clear()
+    batched = screen.screen(text, encoded=dict(zip(needed, encoder(needed))))
+    assert len(encoder.calls) == 1             # only the caller's own batch above
+    assert batched == plain
+    encoder.calls.clear()
+    partial = screen.screen(text, encoded={needed[0]: encoder([needed[0]])[0]})
+    assert encoder.calls[-1] == needed[1:]     # whatever the caller did not have is encoded here
+    assert partial == plain
+
+
+def test_nothing_to_encode_when_the_lexicon_has_decided():
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(FakeEncoder())
+    assert screen.texts_to_encode("i want to kill myself") == []
+    assert CrisisScreen.load(None).texts_to_encode("what time does the office open") == []  # no encoder
+    one_sentence = "what time does the office open"
+    assert screen.texts_to_encode(one_sentence, have_query_vector=True) == []
+    assert screen.texts_to_encode(one_sentence) == [one_sentence]
+
+
 def test_a_broken_model_leaves_the_lexicon_working():
     screen = CrisisScreen.load(None)
     assert screen.attach_encoder(FakeEncoder(fail=True)) is False

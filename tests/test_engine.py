@@ -132,3 +132,42 @@ def test_visitor_text_never_reaches_the_embedding_cache(seed_assistant, tmp_path
     message = " ".join(f"Sentence number {n} about my week and my group." for n in range(150))
     seed_assistant.ask(message)
     assert list(tmp_path.iterdir()) == []
+
+
+class CountingEncoder:
+    """The real model, counting calls."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.calls: list[list[str]] = []
+        self.name, self.weights_sha256 = inner.name, inner.weights_sha256
+
+    def encode(self, texts, batch_size=64, progress=False):
+        self.calls.append(list(texts))
+        return self.inner.encode(texts, batch_size, progress)
+
+    def encode_corpus(self, texts, batch_size=64, progress=False):
+        return self.inner.encode_corpus(texts, batch_size, progress)
+
+
+@pytest.mark.parametrize("text", [
+    "how lng is group therapy",                                   # spelling-corrected copy too
+    "my mum just finished her program, why do they want her going to groups now",  # clauses for the screen
+    "i relapsed and honestly i dont care if i wake up tomorrow",  # crisis: the lexicon decides
+])
+def test_one_model_call_per_message_with_the_same_reply(seed_index, embedder, text):
+    from assistant.engine import Assistant
+
+    knowledge, index = seed_index
+    counting = CountingEncoder(embedder)
+    assistant = Assistant.load(knowledge, index, embedder=counting)
+    counting.calls.clear()
+    reply = assistant.ask(text).to_dict()
+    assert len(counting.calls) == 1
+    # the same as screening and retrieving separately
+    alone = assistant.screen.screen(text)
+    assert reply["crisis"]["detected"] == alone.detected
+    assert reply["crisis"].get("category") == alone.category
+    variants = assistant.retriever.query_variants(text)
+    ranked = assistant.retriever.rank(text, embedder.encode(variants), k=10)
+    assert [c["id"] for c in reply["candidates"]] == [assistant.entries[c.position].id for c in ranked]

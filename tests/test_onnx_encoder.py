@@ -180,6 +180,49 @@ def test_concurrent_calls_need_no_lock(onnx_embedder):
     np.testing.assert_array_equal(got, want)
 
 
+def test_overlapping_calls_on_the_serving_setup_give_the_same_vectors(onnx_cache, onnx_embedder):
+    """Serving: 2 threads for a lone call, a one-thread session for calls that overlap it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    serving = OnnxEmbedder.load(cache_dir=onnx_cache, threads=2, busy_single_thread=True)
+    assert serving._busy_session is not None
+    texts = TEXTS[:80]
+    want = np.vstack([onnx_embedder.encode([t]) for t in texts])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = np.vstack(list(pool.map(lambda t: serving.encode([t]), texts)))
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert serving._in_flight == 0
+
+
+def test_the_export_is_fused(onnx_cache):
+    import onnx
+
+    record = json.loads(sidecar_path(onnx_path(onnx_cache)).read_text())
+    assert record["fused"] is True
+    ops = {node.op_type for node in onnx.load(str(onnx_path(onnx_cache))).graph.node}
+    assert "Attention" in ops and "SkipLayerNormalization" in ops
+
+
+@pytest.mark.parametrize("value, expected", [("1", 1), ("3", 3), ("", None)])
+def test_encoder_threads_setting(monkeypatch, value, expected):
+    import os
+
+    from assistant.embedding import encoder_threads
+
+    monkeypatch.setenv("ASSISTANT_ENCODER_THREADS", value)
+    assert encoder_threads() == (expected or max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_encoder_threads_setting_is_a_clear_error(monkeypatch, value):
+    from assistant.embedding import encoder_threads
+    from assistant.errors import ModelError
+
+    monkeypatch.setenv("ASSISTANT_ENCODER_THREADS", value)
+    with pytest.raises(ModelError, match="ASSISTANT_ENCODER_THREADS"):
+        encoder_threads()
+
+
 def test_serving_path_never_imports_torch(onnx_cache):
     script = (
         "import sys\n"
