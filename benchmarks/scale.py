@@ -1,0 +1,151 @@
+"""Build rate and a large knowledge base: how the index scales (part of `make bench`).
+
+Knowledge is generated, seeded, from sentences of the MedQuAD mental-health / substance-use set
+in ../shared/datasets (real, in-domain prose; written to a temporary directory only, never to
+knowledge/). Each passage is a title and two sentences picked at random.
+
+- build: a cold build of `BENCH_BUILD_PASSAGES` (2000) passages, then a rebuild after editing 1%
+  of them (the staff workflow: the unchanged vectors come from the previous build).
+- scale: a cold build of `BENCH_SCALE_PASSAGES` (100,000) passages (above the flat limit, so
+  HNSW), recall@10 of the dense search as the retriever runs it against exact search over the
+  same vectors, and `Assistant.ask` latency and memory on that index.
+
+Run alone: `python benchmarks/scale.py [passages]`.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+MEDQUAD = ROOT.parent / "shared" / "datasets" / "medquad_mh_su" / "faq.csv"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _sentences() -> tuple[list[str], list[str], list[str]]:
+    with open(MEDQUAD, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    sentences = [s.strip() for r in rows for s in re.split(r"(?<=[.!?])\s+", r["answer"])
+                 if 5 <= len(s.split()) <= 40]
+    return sentences, sorted({r["focus"] for r in rows if r["focus"]}), [r["question"] for r in rows]
+
+
+def write_passages(directory: Path, count: int, seed: int = 0, edited: set[int] = frozenset()) -> None:
+    """`count` passages as knowledge YAML (JSON is YAML); passages in `edited` get one more sentence."""
+    sentences, topics, _ = _sentences()
+    rng = random.Random(seed)
+    entries = []
+    for i in range(count):
+        picked = rng.sample(sentences, 3)
+        text = " ".join(picked[:2] + (picked[2:] if i in edited else []))
+        entries.append({"id": f"p-{i}", "title": f"{rng.choice(topics)}: note {i}", "answer": text})
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "passages.yaml").write_text(json.dumps({"entries": entries}), encoding="utf-8")
+
+
+def _timed_build(knowledge: Path, index: Path) -> tuple[float, object]:
+    from assistant.index import build_index
+
+    started = time.perf_counter()
+    manifest = build_index(knowledge, index, progress=False, log=lambda message: None)
+    return time.perf_counter() - started, manifest
+
+
+def bench_build(results: dict, count: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        knowledge, index = Path(scratch) / "k", Path(scratch) / "i"
+        write_passages(knowledge, count)
+        cold, manifest = _timed_build(knowledge, index)
+        edited = set(random.Random(1).sample(range(count), max(1, count // 100)))
+        write_passages(knowledge, count, edited=edited)
+        warm, rebuilt = _timed_build(knowledge, index)
+    results["build"] = {
+        "passages": count, "views": manifest.views, "cold_seconds": round(cold, 1),
+        "cold_entries_per_s": round(count / cold), "cold_views_per_s": round(manifest.views / cold),
+        "edited": len(edited), "rebuild_seconds": round(warm, 2), "rebuild_entries_per_s": round(count / warm),
+        "rebuild_reused_vectors": rebuilt.reused_vectors,
+    }
+
+
+def _serving_rss_mb(knowledge: Path, index: Path) -> int:
+    """RSS of a fresh process serving this index after one question (as `app.py` would hold it)."""
+    import subprocess
+
+    script = ("import sys; from assistant.engine import Assistant\n"
+              "a = Assistant.load(sys.argv[1], sys.argv[2]); a.ask('how long does group therapy last')\n"
+              "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:')) // 1024)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(knowledge), str(index)], cwd=ROOT,
+                          capture_output=True, text=True, check=True, timeout=600)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
+    import faiss
+    import numpy as np
+
+    from assistant.engine import Assistant
+    from assistant.evaluation import load_seed_set
+    from assistant.retrieval import DENSE_CANDIDATE_VIEWS
+
+    with tempfile.TemporaryDirectory() as scratch:
+        knowledge, index = Path(scratch) / "k", Path(scratch) / "i"
+        write_passages(knowledge, count, seed=2)
+        seconds, manifest = _timed_build(knowledge, index)
+        faiss.omp_set_num_threads(1)  # as served
+        assistant = Assistant.load(knowledge, index)
+        if assistant.problem is not None:
+            raise RuntimeError(f"the {count}-passage index does not serve: {assistant.problem}")
+        built = assistant.retriever.index.faiss_index
+        # Recall@10: the views the retriever's search returns (k = its candidate depth) against
+        # exact inner-product search over the very same vectors.
+        exact = faiss.IndexFlatIP(built.d)
+        exact.add(built.reconstruct_n(0, built.ntotal))
+        seed_questions = [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
+        sentences, _, medquad_questions = _sentences()
+        rng = random.Random(3)
+        fragments = [" ".join(s.split()[:8]) for s in rng.sample(sentences, queries)]  # keyword-ish queries
+        texts = (seed_questions + medquad_questions + fragments)[:queries]
+        vectors = assistant.embedder.encode(texts)
+        k = min(DENSE_CANDIDATE_VIEWS, built.ntotal)
+        approximate_sims, approximate_ids = assistant.retriever.nearest_views(vectors)
+        exact_sims, exact_ids = exact.search(vectors, 10)
+        recall = float(np.mean([len(set(a[:10]) & set(e)) / 10 for a, e in zip(approximate_ids, exact_ids)]))
+        # Near-identical passages tie: a different view exactly as similar as the 10th is as good.
+        tie_aware = float(np.mean([(a[:10] >= e[9] - 1e-5).sum() / 10
+                                   for a, e in zip(approximate_sims, exact_sims)]))
+        for text in seed_questions[:20]:
+            assistant.ask(text + " ?")
+        latencies = []
+        for text in seed_questions:
+            started = time.perf_counter()
+            assistant.ask(text)
+            latencies.append((time.perf_counter() - started) * 1000)
+        results["scale"] = {
+            "passages": count, "views": manifest.views, "faiss_index": manifest.faiss_index,
+            "build_seconds": round(seconds, 1), "build_entries_per_s": round(count / seconds),
+            "recall_at_10": round(recall, 4), "recall_at_10_ties": round(tie_aware, 4),
+            "recall_queries": len(texts), "search_k": k,
+            "ask_median_ms": round(statistics.median(latencies), 2),
+            "ask_p99_ms": round(percentile(latencies, 0.99), 2),
+            "serving_rss_mb": _serving_rss_mb(knowledge, index),
+        }
+
+
+if __name__ == "__main__":
+    out: dict = {}
+    bench_scale(out, int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    print(json.dumps(out, indent=2))
