@@ -171,10 +171,10 @@ def record_feedback(entry_id: str | None, helpful: bool, *, enabled: bool = Fals
 def configure_threads(threads: int | None = None) -> int:
     """Cap torch's and FAISS's threads for serving (default 1, or `ASSISTANT_THREADS`).
 
-    One encode runs at a time (the embedder holds a lock) and a question is a handful of tokens, so
-    extra threads buy nothing and fight the web server for the 2 cores. Measured on this machine
-    (one question per encode, 200 questions): 1 thread median 10 ms, p99 13 ms; 2 threads median
-    16-47 ms, p99 170-400 ms whenever anything else is busy (OpenMP threads wait on each other).
+    FAISS searches one question at a time here, which is faster on one OpenMP thread than on two
+    (they wait on each other whenever anything else is busy). torch is only in use as the fallback
+    encoder, which holds a lock: measured with it, 1 thread gave median 10 ms, p99 13 ms; 2 threads
+    16-47 ms, p99 170-400 ms. The ONNX encoder sets its own threads (`ASSISTANT_ENCODER_THREADS`).
     """
     threads = threads or int(os.environ.get("ASSISTANT_THREADS") or 1)
     torch = sys.modules.get("torch")  # only when the torch encoder is in use: importing it costs seconds

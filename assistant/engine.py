@@ -72,6 +72,7 @@ class Assistant:
         # Repeated questions (FAQ widgets see many) are answered from memory; keyed by the build.
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._answering = 0  # questions in progress (not from the cache): tells the encoder about load
 
     # The build being served; these read one consistent snapshot.
     @property
@@ -128,6 +129,8 @@ class Assistant:
         from .retrieval import Retriever
 
         self.embedder = embedder or serving_embedder()
+        if hasattr(self.embedder, "busy_hint"):
+            self.embedder.busy_hint = lambda: self._answering > 1
         self.screen.attach_encoder(self.embedder.encode, getattr(self.embedder, "encode_corpus", None))
         knowledge = load_knowledge(self.knowledge_dir)
         try:
@@ -206,7 +209,13 @@ class Assistant:
             if cached is not None:
                 self._cache.move_to_end(key)
         if cached is None:
-            cached = self._answer(full_text, region, serving)
+            with self._cache_lock:
+                self._answering += 1
+            try:
+                cached = self._answer(full_text, region, serving)
+            finally:
+                with self._cache_lock:
+                    self._answering -= 1
             if serving is not None and cached.message != UNAVAILABLE:  # never keep a transient failure
                 with self._cache_lock:
                     self._cache[key] = cached

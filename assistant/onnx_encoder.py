@@ -24,7 +24,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -326,13 +326,14 @@ def ensure_onnx(cache_dir: Path | None = None, model_dir: Path | None = None) ->
 # --- serving (no torch) --------------------------------------------------------------------
 
 
-def _new_session(path: Path, threads: int = 1):
+def _new_session(path: Path, threads: int = 1, spin: bool = True):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    # One thread per call when serving: on 2 cores, concurrency comes from several requests
-    # at once, and one query is too small to gain from splitting. (Bulk encoding may use more.)
     options.intra_op_num_threads = threads
+    if not spin:
+        # Worker threads otherwise busy-wait after each call, taking a core from the web server.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -383,6 +384,9 @@ class OnnxEmbedder(CorpusCachingEncoder):
         self._busy_session = busy_session
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
+        # A caller that knows more about load (the engine counts questions in progress, most of
+        # which are outside the model at any instant) can say the process is busy.
+        self.busy_hint: Callable[[], bool] = lambda: False
         self._tokenizer = tokenizer
         self.weights_sha256 = weights_hash
         self.name = MODEL_NAME
@@ -420,8 +424,9 @@ class OnnxEmbedder(CorpusCachingEncoder):
         tokenizer.enable_truncation(max_length=sidecar["max_seq_length"])
         path = onnx_path(cache_dir)
         try:
-            session = _new_session(path, threads)
-            busy_session = _new_session(path, 1) if busy_single_thread and threads > 1 else None
+            serving = busy_single_thread and threads > 1
+            session = _new_session(path, threads, spin=not serving)
+            busy_session = _new_session(path, 1) if serving else None
         except Exception as exc:
             raise ModelError(f"{path}: onnxruntime could not load the model: {exc}; {EXPORT_HINT}") from exc
         embedder = cls(session, tokenizer, sidecar["source_weights_sha256"], path, busy_session)
@@ -463,7 +468,7 @@ class OnnxEmbedder(CorpusCachingEncoder):
         else:
             with self._in_flight_lock:
                 self._in_flight += 1
-                session = self._session if self._in_flight == 1 else self._busy_session
+                session = self._busy_session if self._in_flight > 1 or self.busy_hint() else self._session
             try:
                 hidden = session.run([OUTPUT_NAME], feeds)[0]
             finally:
