@@ -28,12 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from run import percentile  # noqa: E402  (benchmarks/run.py; this directory is on sys.path)
+
 MEDQUAD = ROOT.parent / "shared" / "datasets" / "medquad_mh_su" / "faq.csv"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def _sentences() -> tuple[list[str], list[str], list[str]]:
