@@ -209,16 +209,22 @@ def previous_vectors(index_dir: Path, embedder, log: Callable[[str], None]) -> d
     (knowledge), never visitor text. Empty when there is nothing (safe) to reuse."""
     from .errors import AssistantError
 
+    import faiss
+
     try:
         build = resolve_build(Path(index_dir))
+    except AssistantError:
+        return {}  # the first build
+    try:
         manifest = Manifest.read(build)
         if manifest.format_version != FORMAT_VERSION or manifest.encoder != encoder_tag(embedder):
             return {}
+        # Only the texts and the vectors: the lexical index and classifier are not needed here.
         texts = json.loads((build / "entries.json").read_text(encoding="utf-8")).get("view_text")
-        loaded = load_index(build)
-        if not isinstance(texts, list) or len(texts) != loaded.faiss_index.ntotal:
+        stored = faiss.read_index(str(build / "vectors.faiss"))
+        if not isinstance(texts, list) or not len(texts) == stored.ntotal == manifest.views:
             return {}
-        vectors = loaded.faiss_index.reconstruct_n(0, loaded.faiss_index.ntotal)
+        vectors = stored.reconstruct_n(0, stored.ntotal)
     except (AssistantError, OSError, ValueError, RuntimeError) as exc:
         log(f"not reusing the previous build's vectors ({str(exc).splitlines()[0] if str(exc) else exc})")
         return {}
@@ -278,8 +284,10 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
 
     views: list[View] = [v for i, e in enumerate(entries) for v in entry_views(i, e)]
     texts = [v.text for v in views]
-    reused = sum(1 for t in dict.fromkeys(texts) if known and t in known)
-    log(f"embedding {len(set(texts)) - reused} texts from {len(entries)} entries"
+    known = known or {}
+    unique = set(texts)
+    reused = len(unique & known.keys())
+    log(f"embedding {len(unique) - reused} texts from {len(entries)} entries"
         + (f" ({reused} unchanged, reused from the previous build)" if reused else "") + " ...")
     vectors = embed_in_batches(embedder, texts, progress=progress, known=known)
     lexical = bm25s.BM25()
@@ -290,7 +298,7 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
         view_kind=np.asarray([v.kind for v in views]),
         faiss_index=make_faiss_index(vectors), lexical=lexical,
         classifier=train_entry_classifier(vectors, view_entry, len(entries)),
-        view_text=texts, reused_vectors=sum(1 for t in texts if known and t in known),
+        view_text=texts, reused_vectors=sum(1 for t in texts if t in known),
     )
 
 
