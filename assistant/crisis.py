@@ -491,6 +491,18 @@ def _term_regex(entry: dict, vocab: dict[str, str], where: int) -> str:
     return _compile_check("|".join(f"(?:{p})" for p in pieces), where)
 
 
+def _new_id(entry: Any, where: int, kind: str, fields: str, example: str, seen: set[str]) -> str:
+    """The id of an overlay term or guard; _Problem if the entry is not a mapping or the id is missing or taken."""
+    if not isinstance(entry, dict):
+        raise _Problem(where, f"each {kind} must be a mapping with {fields}")
+    entry_id = entry.get("id")
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        raise _Problem(where, f"a {kind} needs an id (e.g. {example})")
+    if entry_id in seen:
+        raise _Problem(where, f"{kind} id {entry_id!r} is already used")
+    return entry_id
+
+
 def _merge_document(config: CrisisConfig, document: dict, path: Path, is_default: bool) -> None:
     name = str(path)
     seen_terms = {t.id for t in config.terms}
@@ -545,13 +557,7 @@ def _merge_document(config: CrisisConfig, document: dict, path: Path, is_default
     for entry in terms:
         where = line_of(entry)
         try:
-            if not isinstance(entry, dict):
-                raise _Problem(where, "each term must be a mapping with id, category and phrases/pattern")
-            term_id = entry.get("id")
-            if not isinstance(term_id, str) or not term_id.strip():
-                raise _Problem(where, "a term needs an id (e.g. local.my_term)")
-            if term_id in seen_terms:
-                raise _Problem(where, f"term id {term_id!r} is already used")
+            term_id = _new_id(entry, where, "term", "id, category and phrases/pattern", "local.my_term", seen_terms)
             category = entry.get("category")
             if category not in CATEGORIES:
                 raise _Problem(where, f"term {term_id}: category {category!r} is not one of {', '.join(CATEGORIES)}")
@@ -575,13 +581,7 @@ def _merge_document(config: CrisisConfig, document: dict, path: Path, is_default
     for entry in guards:
         where = line_of(entry)
         try:
-            if not isinstance(entry, dict):
-                raise _Problem(where, "each guard must be a mapping with id and phrases/pattern")
-            guard_id = entry.get("id")
-            if not isinstance(guard_id, str) or not guard_id.strip():
-                raise _Problem(where, "a guard needs an id (e.g. local.guard.my_idiom)")
-            if guard_id in seen_guards:
-                raise _Problem(where, f"guard id {guard_id!r} is already used")
+            guard_id = _new_id(entry, where, "guard", "id and phrases/pattern", "local.guard.my_idiom", seen_guards)
             regex = _term_regex(entry, config.vocab, where)
         except _Problem as exc:
             warn(exc.line, f"{exc.message}; the guard was skipped")
