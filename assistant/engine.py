@@ -125,17 +125,15 @@ class Assistant:
     def _load_answering(self, embedder, rebuild_stale: bool) -> None:
         from .embedding import serving_embedder
         from .index import build_index, check_fresh, load_index
-        from .knowledge import load_knowledge
         from .retrieval import Retriever
 
         self.embedder = embedder or serving_embedder()
         if hasattr(self.embedder, "busy_hint"):
             self.embedder.busy_hint = lambda: self._answering > 1
         self.screen.attach_encoder(self.embedder.encode, getattr(self.embedder, "encode_corpus", None))
-        knowledge = load_knowledge(self.knowledge_dir)
         try:
             loaded = load_index(self.index_dir)
-            check_fresh(loaded.manifest, knowledge, self.embedder.weights_sha256)
+            check_fresh(loaded.manifest, self.knowledge_dir, self.embedder.weights_sha256)
         except AssistantError as exc:
             if not rebuild_stale:
                 raise
@@ -143,7 +141,7 @@ class Assistant:
             build_index(self.knowledge_dir, self.index_dir, embedder=self.embedder, progress=False,
                         log=log.info)
             loaded = load_index(self.index_dir)
-            check_fresh(loaded.manifest, knowledge, self.embedder.weights_sha256)
+            check_fresh(loaded.manifest, self.knowledge_dir, self.embedder.weights_sha256)
         self.serving = Serving(loaded.directory, Retriever.from_settings(loaded, self.settings),
                                loaded.entries, loaded.manifest)
 
@@ -264,10 +262,16 @@ class Assistant:
 
         from .policy import decide
 
-        ranked = serving.retriever.rank(question, vectors, k=self.settings.candidates)
-        decision = decide(ranked, self.settings)
-        hits = [Hit(serving.entries[c.position], c.score) for c in ranked]
-        shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]
+        try:
+            ranked = serving.retriever.rank(question, vectors, k=self.settings.candidates)
+            decision = decide(ranked, self.settings)
+            hits = [Hit(serving.entries[c.position], c.score) for c in ranked]
+            shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]
+        except AssistantError as exc:  # e.g. an entry file damaged on disk: the crisis reply still goes out
+            log.error("answers unavailable: %s", exc)
+            return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
+                               region=region, message=UNAVAILABLE, notes=notes,
+                               helpline=self.resources.helpline_dict(region))
         if crisis.detected:
             return self._reply(full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
@@ -280,7 +284,8 @@ class Assistant:
 
     def record_feedback(self, entry_id: str, helpful: bool) -> None:
         """A visitor's helpful / not-helpful click: stored only when staff logging is on."""
-        if self.question_log is not None and any(e.id == entry_id for e in self.entries):
+        serving = self.serving
+        if self.question_log is not None and serving is not None and serving.entries.position_of(entry_id) is not None:
             self.question_log.record_feedback(entry_id, helpful)
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:

@@ -27,8 +27,15 @@ from .classifier import entry_probabilities
 from .index import LoadedIndex, tokenize
 
 LEXICAL_SATURATION = 4.0
-# For large indexes only the nearest views are scored exactly.
-DENSE_CANDIDATE_VIEWS = 512
+# Large indexes score only candidates: the nearest views FAISS finds, plus the best BM25 matches
+# (a word-for-word match the embedding ranks lower still competes). Every candidate is then
+# scored exactly, as the small-index path scores every entry.
+DENSE_CANDIDATE_VIEWS = 50
+LEXICAL_CANDIDATES = 50
+# A compressed index (index.COMPRESSED_INDEX) re-scores this many times the views asked for
+# (500): recall@10 against exact search 0.997 at 500, 0.999 at 1000 on 200,000 vectors, for
+# 0.53 and 0.66 ms (benchmarks/scale.py; README, "Performance").
+REFINE_K_FACTOR = 10
 SPELLING_CUTOFF = 80  # rapidfuzz ratio (0-100), the same measure as difflib's ratio x 100
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
@@ -55,20 +62,24 @@ class Retriever:
         self.unknown_word_penalty = unknown_word_penalty
         self.saturation = saturation
         weights = view_weights or {}
-        self._view_weight = np.array([weights.get(str(k), 1.0) for k in index.view_kind], dtype=np.float32)
+        kinds, kind_of_view = np.unique(np.asarray(index.view_kind, dtype=str), return_inverse=True)
+        self._view_weight = np.array([weights.get(str(k), 1.0) for k in kinds], dtype=np.float32)[kind_of_view]
+        self._uniform_view_weight = bool(np.all(self._view_weight == 1.0))
         self._n_entries = len(index.entries)
         # A small exact index is faster as one matrix product than as a FAISS search for every
-        # vector (0.02 ms vs 1 ms for the seed's 277 vectors); large ones use FAISS (HNSW).
+        # vector (0.02 ms vs 1 ms for the seed's 277 vectors); large ones use FAISS.
         n_views = index.faiss_index.ntotal
         self._matrix = (index.faiss_index.reconstruct_n(0, n_views)
                         if n_views <= 4096 and type(index.faiss_index).__name__ == "IndexFlatIP" else None)
-        # FAISS's HNSW explores only `efSearch` (default 16) candidates whatever k is asked for:
-        # measured recall@10 0.96 at the default, 1.00 with efSearch = k. Per search, so thread-safe.
+        # Passed per search, so thread-safe.
         self._search_params = None
-        if hasattr(index.faiss_index, "hnsw"):
+        if hasattr(index.faiss_index, "k_factor"):
             import faiss
 
-            self._search_params = faiss.SearchParametersHNSW(efSearch=min(n_views, DENSE_CANDIDATE_VIEWS))
+            self._search_params = faiss.IndexRefineSearchParameters(k_factor=REFINE_K_FACTOR)
+        if self._matrix is None:  # each entry's views, for exact scoring of candidates
+            self._views_by_entry = np.argsort(index.view_entry, kind="stable")
+            self._first_view = np.searchsorted(index.view_entry[self._views_by_entry], np.arange(self._n_entries + 1))
         self._vocab = set(getattr(index.lexical, "vocab_dict", {}) or {})
         self._vocab.discard("")
         self._stems = {word[:5] for word in self._vocab if len(word) >= 5}
@@ -118,19 +129,37 @@ class Retriever:
 
     # -- signals ---------------------------------------------------------------------
     def dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
-        """Best view similarity per entry over all query variants (-1 where nothing was scored)."""
+        """Best view similarity per entry over all query variants (small indexes: every entry)."""
         query_vectors = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
         scores = np.full(self._n_entries, -1.0, dtype=np.float32)
-        if self._matrix is not None:
-            best_view = (query_vectors @ self._matrix.T).max(axis=0) * self._view_weight
-            np.maximum.at(scores, self.index.view_entry, best_view)
-            return scores
-        similarities, ids = self.nearest_views(query_vectors)
-        for row_sims, row_ids in zip(similarities, ids):
-            valid = row_ids >= 0
-            row_ids, row_sims = row_ids[valid], row_sims[valid]
-            np.maximum.at(scores, self.index.view_entry[row_ids], row_sims * self._view_weight[row_ids])
+        best_view = (query_vectors @ self._matrix.T).max(axis=0) * self._view_weight
+        np.maximum.at(scores, self.index.view_entry, best_view)
         return scores
+
+    def candidate_dense_scores(self, query_vectors: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Large indexes: the entries of the nearest views plus `extra` entries, and each one's
+        best view similarity over all query variants."""
+        query_vectors = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
+        sims, ids = self.nearest_views(query_vectors)
+        found = ids >= 0
+        entries = np.union1d(self.index.view_entry[ids[found]], extra).astype(np.int64)
+        scores = np.full((len(query_vectors), len(entries)), -np.inf, dtype=np.float32)
+        if self._uniform_view_weight:
+            # An entry found for a query vector has its best view among those found (its other
+            # views rank below them), so the search's own similarities are that entry's score.
+            rows = np.nonzero(found)[0]
+            columns = np.searchsorted(entries, self.index.view_entry[ids[found]])
+            np.maximum.at(scores, (rows, columns), sims[found] * self._view_weight[ids[found]])
+        missing = np.flatnonzero(np.isinf(scores).any(axis=0))
+        if len(missing):  # the rest from their stored vectors (reading them costs ~1 us a view)
+            first, last = self._first_view[entries[missing]], self._first_view[entries[missing] + 1]
+            counts = last - first
+            views = self._views_by_entry[np.repeat(last - counts.cumsum(), counts) + np.arange(counts.sum())]
+            similarity = (query_vectors @ self.index.faiss_index.reconstruct_batch(views).T) * self._view_weight[views]
+            best = np.full((len(missing), len(query_vectors)), -np.inf, dtype=np.float32)
+            np.maximum.at(best, np.repeat(np.arange(len(missing)), counts), similarity.T)
+            scores[:, missing] = np.maximum(scores[:, missing], best.T)
+        return entries, scores.max(axis=0)
 
     def nearest_views(self, query_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The DENSE_CANDIDATE_VIEWS most similar views per query vector, as FAISS finds them."""
@@ -150,18 +179,26 @@ class Retriever:
     def rank(self, query_text: str, query_vectors: np.ndarray, k: int = 10) -> list[Candidate]:
         """Rank entries. `query_vectors` are the embeddings of `query_variants(query_text)`."""
         query_vectors = np.atleast_2d(query_vectors)
-        dense = self.dense_scores(query_vectors)
         words = self.content_words(query_text)
-        lexical = self.lexical_scores(words) if self.lexical_weight > 0 else np.zeros_like(dense)
+        lexical = (self.lexical_scores(words) if self.lexical_weight > 0
+                   else np.zeros(self._n_entries, dtype=np.float32))
+        if self._matrix is not None:
+            positions = np.arange(self._n_entries)
+            dense = self.dense_scores(query_vectors)
+        else:
+            matched = np.flatnonzero(lexical > 0)
+            if len(matched) > LEXICAL_CANDIDATES:
+                matched = matched[np.argpartition(-lexical[matched], LEXICAL_CANDIDATES - 1)[:LEXICAL_CANDIDATES]]
+            positions, dense = self.candidate_dense_scores(query_vectors, matched)
+        lexical = lexical[positions]
         classifier = (entry_probabilities(self.index.classifier, query_vectors)
                       if self.classifier_weight > 0 else None)
-        if classifier is None:
-            classifier = np.zeros_like(dense)
+        classifier = np.zeros_like(dense) if classifier is None else classifier[positions]
         coverage = self.coverage(words) if self.unknown_word_penalty > 0 else 1.0
         fused = (dense + self.lexical_weight * lexical + self.classifier_weight * classifier
                  - self.unknown_word_penalty * (1.0 - coverage))
-        k = min(k, self._n_entries)
-        top = np.argpartition(-fused, k - 1)[:k] if k < self._n_entries else np.arange(self._n_entries)
+        k = min(k, len(positions))
+        top = np.argpartition(-fused, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
         top = top[np.argsort(-fused[top], kind="stable")]
-        return [Candidate(int(i), float(fused[i]), float(dense[i]), float(lexical[i]), float(classifier[i]), coverage)
-                for i in top]
+        return [Candidate(int(positions[i]), float(fused[i]), float(dense[i]), float(lexical[i]),
+                          float(classifier[i]), coverage) for i in top]

@@ -6,9 +6,9 @@ knowledge/). Each passage is a title and two sentences picked at random.
 
 - build: a cold build of `BENCH_BUILD_PASSAGES` (2000) passages, then a rebuild after editing 1%
   of them (the staff workflow: the unchanged vectors come from the previous build).
-- scale: a cold build of `BENCH_SCALE_PASSAGES` (100,000) passages (above the flat limit, so
-  HNSW), recall@10 of the dense search as the retriever runs it against exact search over the
-  same vectors, and `Assistant.ask` latency and memory on that index.
+- scale: a cold build of `BENCH_SCALE_PASSAGES` (100,000) passages (above the flat limit, so the
+  compressed index), recall@10 of the dense search as the retriever runs it against exact search
+  over the fp32 vectors the build embedded, and `Assistant.ask` latency and memory on that index.
 
 Run alone: `python benchmarks/scale.py [passages]`.
 """
@@ -58,11 +58,27 @@ def write_passages(directory: Path, count: int, seed: int = 0, edited: set[int] 
     (directory / "passages.yaml").write_text(json.dumps({"entries": entries}), encoding="utf-8")
 
 
-def _timed_build(knowledge: Path, index: Path) -> tuple[float, object]:
+class _Recording:
+    """The build's own encoder, keeping what it returns: exact search needs the fp32 vectors,
+    which a compressed index no longer holds."""
+
+    def __init__(self, embedder):
+        self._embedder, self.vectors = embedder, {}
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+    def encode(self, texts, **options):
+        vectors = self._embedder.encode(texts, **options)
+        self.vectors.update(zip(texts, vectors))
+        return vectors
+
+
+def _timed_build(knowledge: Path, index: Path, embedder=None) -> tuple[float, object]:
     from assistant.index import build_index
 
     started = time.perf_counter()
-    manifest = build_index(knowledge, index, progress=False, log=lambda message: None)
+    manifest = build_index(knowledge, index, embedder=embedder, progress=False, log=lambda message: None)
     return time.perf_counter() - started, manifest
 
 
@@ -100,21 +116,27 @@ def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
 
     from assistant.engine import Assistant
     from assistant.evaluation import load_seed_set
+    from assistant.index import VIEW_TEXTS, bulk_embedder, resolve_build
     from assistant.retrieval import DENSE_CANDIDATE_VIEWS
 
     with tempfile.TemporaryDirectory() as scratch:
         knowledge, index = Path(scratch) / "k", Path(scratch) / "i"
         write_passages(knowledge, count, seed=2)
-        seconds, manifest = _timed_build(knowledge, index)
+        recording = _Recording(bulk_embedder(lambda message: None))  # what build_index would pick
+        seconds, manifest = _timed_build(knowledge, index, recording)
+        view_texts = json.loads((resolve_build(index) / VIEW_TEXTS).read_text(encoding="utf-8"))
+        fp32 = np.vstack([recording.vectors[text] for text in view_texts])
+        del recording, view_texts
         faiss.omp_set_num_threads(1)  # as served
         assistant = Assistant.load(knowledge, index)
         if assistant.problem is not None:
             raise RuntimeError(f"the {count}-passage index does not serve: {assistant.problem}")
         built = assistant.retriever.index.faiss_index
         # Recall@10: the views the retriever's search returns (k = its candidate depth) against
-        # exact inner-product search over the very same vectors.
+        # exact inner-product search over the fp32 vectors the build embedded.
         exact = faiss.IndexFlatIP(built.d)
-        exact.add(built.reconstruct_n(0, built.ntotal))
+        exact.add(fp32)
+        del fp32
         seed_questions = [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
         sentences, _, medquad_questions = _sentences()
         rng = random.Random(3)

@@ -171,3 +171,21 @@ def test_one_model_call_per_message_with_the_same_reply(seed_index, embedder, te
     variants = assistant.retriever.query_variants(text)
     ranked = assistant.retriever.rank(text, embedder.encode(variants), k=10)
     assert [c["id"] for c in reply["candidates"]] == [assistant.entries[c.position].id for c in ranked]
+
+
+def test_an_entry_damaged_on_disk_fails_the_answer_not_the_crisis_reply(tmp_path, embedder):
+    from assistant.engine import UNAVAILABLE
+    from assistant.index import build_index
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Months.\n"
+                                "  - id: two\n    question: What is aftercare?\n    answer: Support after treatment.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    entries_file = index / "current" / "entries.jsonl"
+    first, rest = entries_file.read_bytes().split(b"\n", 1)
+    entries_file.write_bytes(b"x" * len(first) + b"\n" + rest)  # same length: passes the load-time checks
+    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    reply = assistant.ask("how long does group therapy last")
+    assert reply.message == UNAVAILABLE and reply.kind == "fallback" and reply.helpline
+    crisis = assistant.ask("i want to kill myself")
+    assert crisis.kind == "crisis" and crisis.to_dict()["crisis"]["resources"]

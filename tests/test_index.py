@@ -132,6 +132,39 @@ def test_corrupt_artifacts_are_refused(tmp_path, embedder):
         load_index(index)
 
 
+def test_entries_are_read_on_demand_and_a_damaged_file_is_refused(tmp_path, embedder):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL + MINIMAL.replace("entries:\n", "").replace("id: one", "id: two"))
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    loaded = load_index(index)
+    assert list(loaded.entries) == list(load_knowledge(knowledge).entries)
+    assert loaded.entries[-1].id == "two" and loaded.entries.position_of("two") == 1
+    assert loaded.entries.position_of("not-an-id") is None
+    entries_file = index / "current" / "entries.jsonl"
+    entries_file.write_bytes(entries_file.read_bytes()[:-20])
+    with pytest.raises(IndexError_, match="entries.jsonl"):
+        load_index(index)
+
+
+def test_unchanged_files_are_not_parsed_to_check_freshness(tmp_path, embedder, monkeypatch):
+    from assistant import index as index_module
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    manifest = build_index(knowledge, index, embedder=embedder, progress=False)
+    parsed = []
+    real_load = index_module.load_knowledge
+    monkeypatch.setattr(index_module, "load_knowledge", lambda d: parsed.append(d) or real_load(d))
+    check_fresh(manifest, knowledge, embedder.weights_sha256)
+    assert parsed == []
+    write(knowledge / "a.yaml", "# a comment staff added\n" + MINIMAL)  # same content: parsed, still fresh
+    check_fresh(manifest, knowledge, embedder.weights_sha256)
+    assert parsed == [knowledge]
+    write(knowledge / "a.yaml", MINIMAL.replace("It varies.", "Usually months."))
+    with pytest.raises(StaleIndexError):
+        check_fresh(manifest, knowledge, embedder.weights_sha256)
+
+
 def test_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexError_, match="python -m assistant build"):
         load_index(tmp_path / "nothing")

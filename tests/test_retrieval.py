@@ -1,4 +1,4 @@
-"""Retrieval on large indexes: the HNSW path finds what exact search finds."""
+"""Retrieval on large indexes: the compressed index and candidate scoring find what exact search finds."""
 import faiss
 import numpy as np
 
@@ -11,12 +11,12 @@ from assistant.retrieval import Retriever
 from .conftest import ROOT
 
 
-def test_hnsw_search_recall_at_10_against_exact_search(monkeypatch, embedder):
-    # The seed's views are few, so lower the size limit that switches a build to HNSW.
+def test_compressed_search_recall_at_10_against_exact_search(monkeypatch, embedder):
+    # The seed's views are few, so lower the size limit that switches a build to the compressed index.
     monkeypatch.setattr(index_module, "FLAT_LIMIT", 0)
     entries = list(load_knowledge(ROOT / "knowledge").entries)
     memory = index_module.index_entries(entries, embedder)
-    assert hasattr(memory.faiss_index, "hnsw")
+    assert hasattr(memory.faiss_index, "k_factor")
     retriever = Retriever.from_settings(memory, Settings())
     queries = [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
     vectors = embedder.encode(queries)
@@ -26,10 +26,35 @@ def test_hnsw_search_recall_at_10_against_exact_search(monkeypatch, embedder):
     _, got = retriever.nearest_views(vectors)
     recall = np.mean([len(set(g[:10]) & set(w)) / 10 for g, w in zip(got, want)])
     assert recall >= 0.98
-    # and the fused ranking on HNSW is the one on the exact index
+    # and the fused ranking on it is the one on the exact index
     flat = Retriever.from_settings(index_module.LoadedIndex(
         memory.directory, None, memory.entries, memory.view_entry, memory.view_kind, exact,
         memory.lexical, memory.classifier), Settings())
-    for query, vector in zip(queries[:50], vectors[:50]):
-        assert [c.position for c in retriever.rank(query, vector, k=3)] == \
-               [c.position for c in flat.rank(query, vector, k=3)]
+    for query, vector in zip(queries, vectors):
+        got, want = retriever.rank(query, vector, k=3), flat.rank(query, vector, k=3)
+        assert [c.position for c in got] == [c.position for c in want], query
+        assert np.allclose([c.score for c in got], [c.score for c in want], atol=1e-5), query
+
+
+def test_large_index_ranks_a_word_for_word_match_the_embedding_missed(monkeypatch, embedder):
+    # With one dense candidate, an entry can only be ranked through the BM25 candidates.
+    from assistant import retrieval
+
+    monkeypatch.setattr(index_module, "FLAT_LIMIT", 0)
+    monkeypatch.setattr(retrieval, "DENSE_CANDIDATE_VIEWS", 1)
+    knowledge = load_knowledge(ROOT / "knowledge")
+    memory = index_module.index_entries(list(knowledge.entries), embedder)
+    retriever = Retriever.from_settings(memory, Settings())
+    query = "how long does it last"
+    vector = embedder.encode([query])
+    nearest_entry = int(memory.view_entry[retriever.nearest_views(vector)[1][0][0]])
+    ranked = retriever.rank(query, vector, k=len(memory.entries))
+    positions = [c.position for c in ranked]
+    assert nearest_entry in positions and len(positions) > 1
+    lexical = retriever.lexical_scores(retriever.content_words(query))
+    assert set(np.flatnonzero(lexical > 0)) <= set(positions)
+    # each candidate is scored exactly: its dense score is its best view's similarity
+    vectors = memory.faiss_index.reconstruct_n(0, memory.faiss_index.ntotal)
+    for candidate in ranked:
+        views = memory.view_entry == candidate.position
+        assert abs(candidate.dense - float((vectors[views] @ vector[0]).max())) < 1e-5
