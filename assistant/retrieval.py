@@ -14,6 +14,9 @@ Coverage does not change the ranking (it is the same for every entry); it lowers
 confidence for questions about things the knowledge never mentions ("does insurance
 cover aftercare"), which embeddings alone rate as close to the topic. Every weight was
 chosen by measurement on the tune split and the public datasets (README, "Answer quality").
+
+A small index scores every entry. A large one scores only candidates (the entries of the
+nearest views FAISS finds, and the best BM25 matches), each with the same formula.
 """
 from __future__ import annotations
 
