@@ -256,9 +256,7 @@ class Assistant:
             return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
                                region=region, message=GREETING, notes=notes)
         if vectors is None:
-            return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
-                               region=region, message=UNAVAILABLE, notes=notes,
-                               helpline=self.resources.helpline_dict(region))
+            return self._unavailable(full_text, crisis.detected, crisis_dict, region, notes)
 
         from .policy import decide
 
@@ -269,9 +267,7 @@ class Assistant:
             shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]
         except AssistantError as exc:  # e.g. an entry file damaged on disk: the crisis reply still goes out
             log.error("answers unavailable: %s", exc)
-            return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
-                               region=region, message=UNAVAILABLE, notes=notes,
-                               helpline=self.resources.helpline_dict(region))
+            return self._unavailable(full_text, crisis.detected, crisis_dict, region, notes)
         if crisis.detected:
             return self._reply(full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
@@ -281,6 +277,13 @@ class Assistant:
         return self._reply(full_text, "fallback", crisis_dict, candidates=hits,
                            suggestions=hits[: self.settings.suggestions], region=region, message=NO_MATCH,
                            helpline=self.resources.helpline_dict(region), notes=notes)
+
+    def _unavailable(self, full_text: str, crisis_detected: bool, crisis_dict: dict, region: str,
+                     notes: list[str]) -> Response:
+        """No answers right now (model or index failing): the crisis reply and the helpline still go out."""
+        return self._reply(full_text, "crisis" if crisis_detected else "fallback", crisis_dict,
+                           region=region, message=UNAVAILABLE, notes=notes,
+                           helpline=self.resources.helpline_dict(region))
 
     def record_feedback(self, entry_id: str, helpful: bool) -> None:
         """A visitor's helpful / not-helpful click: stored only when staff logging is on."""
