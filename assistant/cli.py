@@ -140,7 +140,7 @@ def ask(
 def evaluate(
     knowledge: KnowledgeOpt = Path("knowledge"),
     index: IndexOpt = Path("index"),
-    seed_set: Annotated[Path, typer.Option("--set", help="Labelled visitor questions.")] = Path("knowledge/eval/seed_queries.yaml"),
+    seed_set: Annotated[Optional[list[Path]], typer.Option("--set", help="Labelled visitor questions (repeat for several files; default: the seed and fresh sets).")] = None,
     crisis_set: Annotated[Path, typer.Option("--crisis-set", help="Labelled crisis/benign messages.")] = Path("knowledge/eval/crisis_messages.yaml"),
     datasets: Annotated[Optional[Path], typer.Option("--datasets", help="Also measure the public datasets in this folder (e.g. ../shared/datasets).")] = None,
     calibrate_policy: Annotated[bool, typer.Option("--calibrate", help="Search thresholds on the tune split and report holdout.")] = False,
@@ -157,6 +157,7 @@ def evaluate(
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     assistant = Assistant.load(knowledge, index, rebuild_stale=True)
+    seed_set = seed_set or list(evaluation.LABELLED_SETS)
     result: dict = {}
     crisis_report = evaluate_crisis(assistant.screen, crisis_set)
     result["crisis"] = crisis_report.to_dict()
@@ -209,7 +210,8 @@ def evaluate(
         typer.echo(f"\n== Calibration (tune split): min_score={c['min_score']} min_margin={c['min_margin']} "
                    f"confident_score={c['confident_score']}")
         typer.echo(f"   tune: shown-right {c['tune']['answered_correctly']:.3f} abstain {c['tune']['abstention']:.3f}; "
-                   f"holdout: shown-right {c['holdout']['answered_correctly']:.3f} abstain {c['holdout']['abstention']:.3f}")
+                   f"held out (holdout + fresh): shown-right {c['holdout']['answered_correctly']:.3f} "
+                   f"abstain {c['holdout']['abstention']:.3f}")
     for d in result.get("datasets", []):
         typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
                    f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "

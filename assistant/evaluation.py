@@ -2,6 +2,8 @@
 
 - seed set (knowledge/eval/seed_queries.yaml): visitor-style questions about the shipped
   knowledge, plus out-of-scope questions that must fall back; split into tune/holdout.
+- fresh set (knowledge/eval/fresh_queries.yaml): a second set written blind by another
+  writer, added after the knowledge was written; its own split, never calibrated on.
 - public datasets (../shared/datasets): real labelled queries on other FAQ sets, retrieval only.
 - crisis set (knowledge/eval/crisis_messages.yaml): see crisis_evaluation.py.
 """
@@ -12,7 +14,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -22,6 +24,9 @@ from .policy import decide
 from .retrieval import Candidate, Retriever
 
 SEED_SET = Path("knowledge/eval/seed_queries.yaml")
+FRESH_SET = Path("knowledge/eval/fresh_queries.yaml")
+LABELLED_SETS = (SEED_SET, FRESH_SET)
+SPLITS = ("tune", "holdout", "fresh")  # only "tune" is ever used to choose a threshold
 DATASETS = Path("../shared/datasets")
 
 
@@ -33,13 +38,19 @@ class LabelledQuery:
     style: str = ""
 
 
-def load_seed_set(path: Path = SEED_SET) -> list[LabelledQuery]:
+def load_seed_set(path: Path | Sequence[Path] = LABELLED_SETS) -> list[LabelledQuery]:
+    """Labelled questions from one file or several. An item's split defaults to its file's
+    top-level `split:` (else "tune")."""
+    if not isinstance(path, (str, Path)):
+        return [query for one in path for query in load_seed_set(one)]
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    default = data.get("split", "tune")
     queries = [
-        LabelledQuery(q["query"], tuple(q["expect"]), q.get("split", "tune"), q.get("style", ""))
+        LabelledQuery(q["query"], tuple(q["expect"]), q.get("split", default), q.get("style", ""))
         for q in data.get("in_scope", [])
     ]
-    queries += [LabelledQuery(q["query"], (), q.get("split", "tune"), "out_of_scope") for q in data.get("out_of_scope", [])]
+    queries += [LabelledQuery(q["query"], (), q.get("split", default), "out_of_scope")
+                for q in data.get("out_of_scope", [])]
     return queries
 
 
@@ -103,32 +114,34 @@ def rank_all(retriever: Retriever, embedder, queries: list[str], k: int = 10) ->
 
 
 def evaluate_seed(retriever: Retriever, embedder, entries: list[Entry], settings: Settings,
-                  path: Path = SEED_SET) -> dict[str, SeedReport]:
+                  path: Path | Sequence[Path] = LABELLED_SETS) -> dict[str, SeedReport]:
     labelled = load_seed_set(path)
     ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=settings.candidates)
     reports = {}
-    for split in ("tune", "holdout", "all"):
+    present = {q.split for q in labelled}
+    for split in [*(s for s in SPLITS if s in present), *sorted(present - set(SPLITS)), "all"]:
         chosen = [(q, r) for q, r in zip(labelled, ranked) if split == "all" or q.split == split]
         reports[split] = score_seed([q for q, _ in chosen], [r for _, r in chosen], entries, settings, split)
     return reports
 
 
 def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Settings,
-              path: Path = SEED_SET) -> tuple[Settings, SeedReport, SeedReport]:
+              path: Path | Sequence[Path] = LABELLED_SETS) -> tuple[Settings, SeedReport, SeedReport]:
     """Pick min_score / min_margin / confident_score on the tune split only.
 
     Objective: the smaller of (right answer shown first) and (out-of-scope abstention),
-    ties broken by their sum; report the holdout split with the chosen values.
+    ties broken by their sum, then by fewer wrong answers; report every other split (holdout, fresh) with the chosen values.
     """
     labelled = load_seed_set(path)
     ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=settings.candidates)
     tune = [(q, r) for q, r in zip(labelled, ranked) if q.split == "tune"]
-    holdout = [(q, r) for q, r in zip(labelled, ranked) if q.split == "holdout"]
+    holdout = [(q, r) for q, r in zip(labelled, ranked) if q.split != "tune"]  # every split not tuned on
     best: tuple[tuple[float, float], Settings] | None = None
+    # Fused scores run from about 0.3 to 1.4 (cosine + weighted lexical and classifier terms).
     grid = itertools.product(
-        [x / 100 for x in range(40, 76)],       # min_score
+        [x / 100 for x in range(40, 121)],      # min_score
         [0.0, 0.01, 0.02, 0.03, 0.05, 0.08],    # min_margin
-        [x / 100 for x in range(55, 91, 5)],    # confident_score
+        [x / 100 for x in range(55, 131, 5)],   # confident_score
     )
     for min_score, min_margin, confident in grid:
         if confident < min_score:
@@ -136,7 +149,8 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
         candidate = settings.model_copy(update=dict(min_score=min_score, min_margin=min_margin,
                                                     confident_score=confident))
         report = score_seed([q for q, _ in tune], [r for _, r in tune], entries, candidate, "tune")
-        key = (min(report.answered_correctly, report.abstention), report.answered_correctly + report.abstention)
+        key = (min(report.answered_correctly, report.abstention), report.answered_correctly + report.abstention,
+               -report.answered_wrong)  # a wrong answer is worse than a fallback
         if best is None or key > best[0]:
             best = (key, candidate)
     chosen = best[1]

@@ -12,6 +12,7 @@ Layout of an index directory::
         view_texts.json the text each vector embeds (read by the next build only, to reuse vectors)
         lexical/        BM25 index (bm25s)
         classifier.npz  entry classifier trained on the knowledge's phrasings (small indexes only)
+        not_covered.npz detector of questions like the knowledge's `not_covered:` list (if any)
 
 A failed build never touches `current`, so the index being served stays byte-for-byte
 as it was.
@@ -32,7 +33,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .classifier import train_entry_classifier
+from .classifier import train_entry_classifier, train_not_covered_detector
 from .entry_store import ENTRIES_FILE, EntryStore, write_entries
 from .errors import IndexError_, StaleIndexError
 from .knowledge import Entry, Knowledge, load_knowledge, source_fingerprint
@@ -42,6 +43,7 @@ FORMAT_VERSION = 2  # 2: entries.jsonl + views.npz instead of entries.json
 CURRENT = "current"
 VIEWS = "views.npz"
 VIEW_TEXTS = "view_texts.json"
+NOT_COVERED = "not_covered.npz"
 BUILDS = "builds"
 KEEP_BUILDS = 2  # the current one and the one before it
 # Up to this many vectors an exact flat index is fast (about 1 ms) and small.
@@ -71,6 +73,7 @@ class Manifest:
     encoder: str = ""  # which encoder made the vectors (backend + export hash): reuse needs the same
     reused_vectors: int = 0  # vectors taken from the previous build instead of embedded again
     source_hash: str = ""  # knowledge.source_fingerprint of the files built from ("" if they changed meanwhile)
+    not_covered: int = 0  # `not_covered:` questions the not-covered detector learnt from
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -159,7 +162,8 @@ def build_index(
         embedder = bulk_embedder(log)
 
     known = previous_vectors(index_dir, embedder, log)
-    memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log, known=known)
+    memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log, known=known,
+                           not_covered=knowledge.not_covered)
 
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
@@ -185,6 +189,7 @@ def build_index(
             encoder=encoder_tag(embedder),
             reused_vectors=memory.reused_vectors,
             source_hash=fingerprint,
+            not_covered=memory.not_covered,
         )
         (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
         os.replace(staging, final)
@@ -287,13 +292,18 @@ def _write_artifacts(directory: Path, memory: "LoadedIndex") -> None:
     memory.lexical.save(str(directory / "lexical"), show_progress=False)
     if memory.classifier is not None:
         np.savez(directory / "classifier.npz", weights=memory.classifier[0], bias=memory.classifier[1])
+    if memory.not_covered_detector is not None:
+        np.savez(directory / NOT_COVERED, weights=memory.not_covered_detector[0],
+                 bias=np.asarray(memory.not_covered_detector[1]))
 
 
 def index_entries(entries: list[Entry], embedder, progress: bool = False,
                   log: Callable[[str], None] = lambda message: None,
-                  known: dict[str, np.ndarray] | None = None) -> "LoadedIndex":
+                  known: dict[str, np.ndarray] | None = None,
+                  not_covered: Sequence[str] = ()) -> "LoadedIndex":
     """Embed entries and build the FAISS and lexical indexes in memory (no files written).
-    `known`: vectors by text from the previous build of the same encoder (not embedded again)."""
+    `known`: vectors by text from the previous build of the same encoder (not embedded again).
+    `not_covered`: questions no entry answers; the classifier learns them as one more class."""
     import bm25s
 
     views: list[View] = [v for i, e in enumerate(entries) for v in entry_views(i, e)]
@@ -307,12 +317,17 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
     lexical = bm25s.BM25()
     lexical.index(tokenize([lexical_document(e) for e in entries]), show_progress=False)
     view_entry = np.asarray([v.entry for v in views], dtype=np.int64)
+    detector = None
+    if not_covered:  # a few dozen short questions: embedded every build (~0.3 s), never stored as views
+        detector = train_not_covered_detector(
+            vectors, embed_in_batches(embedder, list(not_covered), progress=False, known=known))
     return LoadedIndex(
         directory=Path(), manifest=None, entries=list(entries), view_entry=view_entry,
         view_kind=np.asarray([v.kind for v in views]),
         faiss_index=make_faiss_index(vectors), lexical=lexical,
         classifier=train_entry_classifier(vectors, view_entry, len(entries)),
         view_text=texts, reused_vectors=sum(1 for t in texts if t in known),
+        not_covered_detector=detector, not_covered=len(not_covered) if detector is not None else 0,
     )
 
 
@@ -348,6 +363,8 @@ class LoadedIndex:
     classifier: tuple[np.ndarray, np.ndarray] | None = None
     view_text: list[str] = field(default_factory=list)  # only for a build made in this process
     reused_vectors: int = 0
+    not_covered_detector: tuple[np.ndarray, np.float32] | None = None
+    not_covered: int = 0  # how many `not_covered:` questions the detector learnt from
 
 
 def load_index(index_dir: Path | str) -> LoadedIndex:
@@ -390,7 +407,17 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
     )
     if not counts_ok:
         raise IndexError_(f"{build}: artifacts disagree with the manifest (a partial or mixed build); rebuild")
-    return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical, classifier)
+    detector = None
+    if manifest.not_covered:
+        try:
+            with np.load(build / NOT_COVERED, allow_pickle=False) as data:
+                detector = (data["weights"], data["bias"][()])
+        except Exception as exc:
+            raise IndexError_(f"{build / NOT_COVERED}: unreadable ({exc}); rebuild") from None
+        if detector[0].shape != (manifest.dimension,):
+            raise IndexError_(f"{build / NOT_COVERED}: shape disagrees with the manifest; rebuild")
+    return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical, classifier,
+                       not_covered_detector=detector, not_covered=manifest.not_covered)
 
 
 def index_is_current(knowledge_dir: Path | str, index_dir: Path | str) -> bool:

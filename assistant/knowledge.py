@@ -1,7 +1,9 @@
 """Knowledge: load and validate the staff-written YAML into `Entry` records.
 
 Every ``*.yaml`` in the knowledge directory with a top-level ``entries:`` list holds
-entries. Problems are collected (not raised one at a time) and reported as
+entries. A file may also (or instead) hold a top-level ``not_covered:`` list: questions
+visitors ask that no entry answers, which teach the assistant to fall back on them
+(classifier.py). Problems are collected (not raised one at a time) and reported as
 ``file:line: message`` so staff can fix them all in one pass.
 """
 from __future__ import annotations
@@ -25,6 +27,8 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 KNOWN_FIELDS = {
     "id", "type", "question", "title", "answer", "alternates", "source", "tags", "reviewed", "review_by",
 }
+# Top-level key of a list of questions no entry answers.
+NOT_COVERED = "not_covered"
 # Long article passages are split into chunks of about this many words, ids `<id>/<n>`.
 PASSAGE_CHUNK_WORDS = 160
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$")
@@ -73,20 +77,23 @@ class Knowledge:
     entries: tuple[Entry, ...]
     files: tuple[str, ...]
     warnings: tuple[Problem, ...] = ()
+    not_covered: tuple[str, ...] = ()  # questions no entry answers (`not_covered:` lists)
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.entries)
+        return content_hash(self.entries, self.not_covered)
 
     def by_id(self) -> dict[str, Entry]:
         return {entry.id: entry for entry in self.entries}
 
 
-def content_hash(entries: tuple[Entry, ...] | list[Entry]) -> str:
+def content_hash(entries: tuple[Entry, ...] | list[Entry], not_covered: tuple[str, ...] | list[str] = ()) -> str:
     """Hash of what visitors can see and what retrieval embeds; comments and layout don't count."""
-    canonical = [
+    canonical: list[Any] = [
         {k: v for k, v in entry.to_dict().items() if k not in ("file", "line")} for entry in entries
     ]
+    if not_covered:  # absent: the same hash as before `not_covered:` existed
+        canonical.append({"not_covered": list(not_covered)})
     payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(payload).hexdigest()
 
@@ -178,12 +185,23 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        items = _Sequence(super().construct_sequence(node, deep=deep))
+        items.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+
+
 class _Mapping(dict):
     line: int = 0
     key_lines: dict[Any, int]
 
 
+class _Sequence(list):
+    item_lines: list[int]
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
 
 
 def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
@@ -311,6 +329,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
     first_seen: dict[str, str] = {}
     files = knowledge_files(directory)
     used_files: list[str] = []
+    not_covered: list[tuple[str, str, int]] = []  # (question, file, line)
     for path in files:
         display = str(path)
         if path.name in CONFIG_FILES:
@@ -323,18 +342,23 @@ def load_knowledge(directory: Path | str) -> Knowledge:
             problems.append(Problem(display, 1, "file is empty; add a top-level `entries:` list or remove the file"))
             continue
         if not isinstance(data, dict):
-            problems.append(Problem(display, 1, "expected a mapping with a top-level `entries:` list, found "
-                                                f"a {type(data).__name__}"))
+            found = "list" if isinstance(data, list) else type(data).__name__
+            problems.append(Problem(display, 1, f"expected a mapping with a top-level `entries:` list, found a {found}"))
             continue
+        if NOT_COVERED in data:
+            used_files.append(display)
+            problems.extend(_collect_not_covered(data, display, not_covered))
         if "entries" not in data:
-            warnings.append(Problem(display, 1, "no top-level `entries:` list; file ignored"))
+            if NOT_COVERED not in data:
+                warnings.append(Problem(display, 1, "no top-level `entries:` or `not_covered:` list; file ignored"))
             continue
         items = data["entries"]
         entries_line = data.key_lines.get("entries", 1) if isinstance(data, _Mapping) else 1
         if not isinstance(items, list):
             problems.append(Problem(display, entries_line, "`entries:` must be a list of entries (each starting with '- id:')"))
             continue
-        used_files.append(display)
+        if display not in used_files:
+            used_files.append(display)
         for position, raw in enumerate(items):
             schema, entry_problems = _entry_problems(raw, display, entries_line + 1 + position)
             problems.extend(entry_problems)
@@ -353,6 +377,41 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                 entries.append(entry)
     if not problems and not entries:
         problems.append(Problem(str(directory), 0, "no entries found: add a *.yaml file with a top-level `entries:` list"))
+    problems.extend(_answered_yet_not_covered(entries, not_covered))
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(entries=tuple(entries), files=tuple(used_files), warnings=tuple(warnings))
+    return Knowledge(entries=tuple(entries), files=tuple(used_files), warnings=tuple(warnings),
+                     not_covered=tuple(dict.fromkeys(text for text, _, _ in not_covered)))
+
+
+def _collect_not_covered(data: dict, display: str, found: list[tuple[str, str, int]]) -> list[Problem]:
+    """Validate a `not_covered:` list (plain questions, one per line) into `found`."""
+    items = data[NOT_COVERED]
+    key_line = data.key_lines.get(NOT_COVERED, 1) if isinstance(data, _Mapping) else 1
+    if not isinstance(items, list):
+        return [Problem(display, key_line, "`not_covered:` must be a list of questions, each on its own "
+                                           "line starting with '- '")]
+    lines = getattr(items, "item_lines", None) or [key_line + 1 + i for i in range(len(items))]
+    problems = []
+    for item, line in zip(items, lines):
+        if not isinstance(item, str) or not item.strip():
+            problems.append(Problem(display, line, "each item under `not_covered:` must be a question written "
+                                                   "as plain text"))
+        elif len(item) > 500:
+            problems.append(Problem(display, line, f"this not_covered question has {len(item)} characters; "
+                                                   "keep it under 500"))
+        else:
+            found.append((" ".join(item.split()), display, line))
+    return problems
+
+
+def _answered_yet_not_covered(entries: list[Entry], not_covered: list[tuple[str, str, int]]) -> list[Problem]:
+    """A question can't be both an entry's phrasing and listed as not covered."""
+    phrasing = {text.casefold(): entry for entry in entries for text in (entry.heading, *entry.alternates)}
+    problems = []
+    for text, display, line in not_covered:
+        entry = phrasing.get(text.casefold())
+        if entry is not None:
+            problems.append(Problem(display, line, f"{text!r} is listed as not covered, but entry {entry.id!r} "
+                                                   f"({entry.file}:{entry.line}) answers it; remove one of the two"))
+    return problems

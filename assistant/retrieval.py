@@ -5,14 +5,16 @@ dense(entry)   = max over the entry's views of cosine(question, view), taken ove
 lexical(entry) = BM25(question, entry text) / (BM25 of the best entry + saturation)
 classifier     = probability of the entry under a softmax regression trained on the
                  knowledge's own phrasings (classifier.py; small knowledge bases only)
+not_covered    = probability that the question is like those the knowledge lists as not
+                 answered (`not_covered:`; classifier.py; 0 without such a list)
 coverage       = share of the question's content words the knowledge uses at all
                  (exact, same 5-letter stem, or a close spelling: typos still count)
 score          = dense + lexical_weight * lexical + classifier_weight * classifier
-                 - unknown_word_penalty * (1 - coverage)
+                 - unknown_word_penalty * (1 - coverage) - not_covered_weight * not_covered
 
-Coverage does not change the ranking (it is the same for every entry); it lowers the
-confidence for questions about things the knowledge never mentions ("does insurance
-cover aftercare"), which embeddings alone rate as close to the topic. Every weight was
+Coverage and not_covered do not change the ranking (each is the same for every entry);
+they lower the confidence for questions about things the knowledge never answers ("does
+insurance cover aftercare"), which embeddings alone rate as close to the topic. Every weight was
 chosen by measurement on the tune split and the public datasets (README, "Answer quality").
 
 A small index scores every entry. A large one scores only candidates (the entries of the
@@ -26,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .classifier import entry_probabilities
+from .classifier import entry_probabilities, not_covered_probability
 from .index import LoadedIndex, tokenize
 
 LEXICAL_SATURATION = 4.0
@@ -53,16 +55,18 @@ class Candidate:
     lexical: float
     classifier: float = 0.0
     coverage: float = 1.0
+    not_covered: float = 0.0
 
 
 class Retriever:
     def __init__(self, index: LoadedIndex, lexical_weight: float = 0.15, classifier_weight: float = 0.3,
                  unknown_word_penalty: float = 0.0, saturation: float = LEXICAL_SATURATION,
-                 view_weights: dict[str, float] | None = None):
+                 view_weights: dict[str, float] | None = None, not_covered_weight: float = 0.0):
         self.index = index
         self.lexical_weight = lexical_weight
         self.classifier_weight = classifier_weight if index.classifier is not None else 0.0
         self.unknown_word_penalty = unknown_word_penalty
+        self.not_covered_weight = not_covered_weight if index.not_covered_detector is not None else 0.0
         self.saturation = saturation
         weights = view_weights or {}
         kinds, kind_of_view = np.unique(np.asarray(index.view_kind, dtype=str), return_inverse=True)
@@ -93,7 +97,8 @@ class Retriever:
     @classmethod
     def from_settings(cls, index: LoadedIndex, settings) -> "Retriever":
         return cls(index, lexical_weight=settings.lexical_weight, classifier_weight=settings.classifier_weight,
-                   unknown_word_penalty=settings.unknown_word_penalty)
+                   unknown_word_penalty=settings.unknown_word_penalty,
+                   not_covered_weight=settings.not_covered_weight)
 
     # -- query preparation -------------------------------------------------------------
     def _known(self, word: str) -> bool:
@@ -197,11 +202,13 @@ class Retriever:
         classifier = (entry_probabilities(self.index.classifier, query_vectors)
                       if self.classifier_weight > 0 else None)
         classifier = np.zeros_like(dense) if classifier is None else classifier[positions]
+        not_covered = (not_covered_probability(self.index.not_covered_detector, query_vectors)
+                       if self.not_covered_weight > 0 else 0.0)
         coverage = self.coverage(words) if self.unknown_word_penalty > 0 else 1.0
         fused = (dense + self.lexical_weight * lexical + self.classifier_weight * classifier
-                 - self.unknown_word_penalty * (1.0 - coverage))
+                 - self.unknown_word_penalty * (1.0 - coverage) - self.not_covered_weight * not_covered)
         k = min(k, len(positions))
         top = np.argpartition(-fused, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
         top = top[np.argsort(-fused[top], kind="stable")]
         return [Candidate(int(positions[i]), float(fused[i]), float(dense[i]), float(lexical[i]),
-                          float(classifier[i]), coverage) for i in top]
+                          float(classifier[i]), coverage, not_covered) for i in top]

@@ -13,6 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 SEED_SET = KNOWLEDGE / "eval" / "seed_queries.yaml"
+FRESH_SET = KNOWLEDGE / "eval" / "fresh_queries.yaml"
 CRISIS_SET = KNOWLEDGE / "eval" / "crisis_messages.yaml"
 DATASETS = ROOT.parent / "shared" / "datasets"
 

@@ -4,13 +4,13 @@ import pytest
 
 from assistant import evaluation
 
-from .conftest import DATASETS, SEED_SET
+from .conftest import DATASETS, FRESH_SET, SEED_SET
 
 
 @pytest.fixture(scope="module")
 def seed_reports(seed_assistant):
     a = seed_assistant
-    return evaluation.evaluate_seed(a.retriever, a.embedder, a.entries, a.settings, SEED_SET)
+    return evaluation.evaluate_seed(a.retriever, a.embedder, a.entries, a.settings, [SEED_SET, FRESH_SET])
 
 
 def test_seed_set_is_substantial():
@@ -19,6 +19,10 @@ def test_seed_set_is_substantial():
     out_of_scope = [q for q in labelled if not q.expect]
     assert len(in_scope) >= 150 and len(out_of_scope) >= 100
     assert {q.split for q in labelled} == {"tune", "holdout"}
+    fresh = evaluation.load_seed_set(FRESH_SET)
+    assert sum(1 for q in fresh if q.expect) >= 70 and sum(1 for q in fresh if not q.expect) >= 40
+    assert {q.split for q in fresh} == {"fresh"}  # never calibrated on
+    assert not {q.query.casefold() for q in fresh} & {q.query.casefold() for q in labelled}
 
 
 def test_seed_retrieval_floor(seed_reports):
@@ -28,10 +32,11 @@ def test_seed_retrieval_floor(seed_reports):
 
 
 def test_seed_policy_floor(seed_reports):
-    for split in ("tune", "holdout"):
+    for split in ("tune", "holdout", "fresh"):
         report = seed_reports[split]
-        assert report.answered_correctly >= 0.78, (split, report.to_dict())
-        assert report.abstention >= 0.87, (split, report.to_dict())
+        assert report.answered_correctly >= 0.77, (split, report.to_dict())
+        # out-of-scope questions fall back (the not_covered class: 0.90 / 0.90 / 0.80 without it)
+        assert report.abstention >= 0.93, (split, report.to_dict())
         # A wrong answer is worse than a fallback: keep them rare.
         assert report.answered_wrong <= 0.16, (split, report.to_dict())
 

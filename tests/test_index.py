@@ -122,6 +122,28 @@ def test_stale_index_is_detected(tmp_path, embedder):
         check_fresh(load_index(index).manifest, load_knowledge(tmp_path / "k"), "0" * 64)
 
 
+def test_not_covered_list_is_built_loaded_and_kept_fresh(tmp_path, embedder):
+    import numpy as np
+
+    from assistant.classifier import not_covered_probability
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", TWO)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assert not (index / "current" / "not_covered.npz").exists()
+    write(knowledge / "gaps.yaml", "not_covered:\n  - how much does it cost\n  - where is the clinic\n")
+    assert not index_is_current(knowledge, index)  # adding the list changes what the index must learn
+    manifest = build_index(knowledge, index, embedder=embedder, progress=False)
+    assert manifest.not_covered == 2 and index_is_current(knowledge, index)
+    loaded = load_index(index)
+    assert loaded.not_covered == 2
+    cost = embedder.encode(["what is the price of the sessions"])
+    assert not_covered_probability(loaded.not_covered_detector, cost) > 0.5
+    np.savez(index / "current" / "not_covered.npz", weights=np.zeros(3, np.float32), bias=np.float32(0))
+    with pytest.raises(IndexError_, match="not_covered.npz"):
+        load_index(index)
+
+
 def test_corrupt_artifacts_are_refused(tmp_path, embedder):
     knowledge, index = tmp_path / "k", tmp_path / "i"
     write(knowledge / "a.yaml", MINIMAL)

@@ -133,3 +133,33 @@ def test_unknown_fields_are_warnings(tmp_path):
     knowledge = load_knowledge(tmp_path)
     assert len(knowledge.entries) == 1
     assert "colour" in str(knowledge.warnings[0])
+
+
+def test_not_covered_problems_are_reported_with_file_and_line(tmp_path):
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: How long does it last?\n    answer: A.\n")
+    path = write(tmp_path / "not_covered.yaml", (
+        "not_covered:\n"
+        "  - how much does it cost\n"   # 2
+        "  # a comment between items\n"
+        "  - ''\n"                       # 4: blank
+        "  - [a, list]\n"                # 5: not text
+        "  - how long does it last?\n"   # 6: entry one's own question
+    ))
+    found = problems_of(tmp_path)
+    assert any(p.startswith(f"{path}:4: ") and "plain text" in p for p in found), found
+    assert any(p.startswith(f"{path}:5: ") and "plain text" in p for p in found), found
+    assert any(p.startswith(f"{path}:6: ") and "entry 'one'" in p and "answers it" in p for p in found), found
+    assert len(found) == 3, found
+
+
+def test_a_not_covered_list_is_knowledge_not_a_warning(tmp_path):
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    answer: A.\n")
+    before = load_knowledge(tmp_path).content_hash
+    write(tmp_path / "gaps.yaml", "not_covered:\n  - how much does it cost\n  - where is the clinic\n"
+                                  "  - how much  does it   cost\n")
+    knowledge = load_knowledge(tmp_path)
+    assert knowledge.not_covered == ("how much does it cost", "where is the clinic")  # spaces folded, deduplicated
+    assert not knowledge.warnings
+    assert knowledge.content_hash != before  # the index must be rebuilt to learn them
+    write(tmp_path / "gaps.yaml", "not_covered: how much does it cost\n")
+    assert any("must be a list of questions" in p for p in problems_of(tmp_path))

@@ -46,3 +46,31 @@ def test_check_exit_codes(tmp_path):
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 2
     assert f"{tmp_path / 'bad.yaml'}:2: " in result.stderr
+
+
+def test_not_covered_line_that_rewords_an_entry_is_flagged(tmp_path, embedder):
+    from assistant.lint import not_covered_conflicts
+
+    path = write(tmp_path / "a.yaml", (
+        "entries:\n"
+        "  - id: duration\n    question: How long does group therapy last?\n    answer: Months.\n"  # 2
+        "not_covered:\n"
+        "  - how long does group therapy usually last\n"
+        "  - how much does group therapy cost\n"
+    ))
+    found = [str(p) for p in not_covered_conflicts(load_knowledge(tmp_path), embedder)]
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{path}:2: ") and "'how long does group therapy usually last'" in found[0]
+
+
+def test_no_not_covered_line_is_an_evaluation_question():
+    # Eval questions must stay unseen by what the assistant learns from (STAFF.md, knowledge/not_covered.yaml).
+    from assistant.evaluation import load_seed_set
+
+    labelled = load_seed_set([ROOT / "knowledge" / "eval" / "seed_queries.yaml",
+                              ROOT / "knowledge" / "eval" / "fresh_queries.yaml"])
+    asked = {q.query.casefold() for q in labelled if q.split != "tune"}  # tune is for tuning
+    shipped = load_knowledge(ROOT / "knowledge")
+    assert not asked & {line.casefold() for line in shipped.not_covered}
+    phrasings = {t.casefold() for e in shipped.entries for t in (e.heading, *e.alternates)}
+    assert not asked & phrasings
