@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -131,12 +132,20 @@ def make_faiss_index(vectors: np.ndarray):
     return index
 
 
+# bm25s.tokenize's own rules, spelled out so a question's words can be had without it (retrieval.py).
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+STOPWORDS = frozenset(("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+                       "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+                       "these", "they", "this", "to", "was", "will", "with"))
+
+
 def tokenize(texts: list[str]):
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
-    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+    return bm25s.tokenize(texts, lower=True, token_pattern=TOKEN.pattern, stopwords=sorted(STOPWORDS),
+                          show_progress=False)
 
 
 def build_index(

@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from .classifier import entry_probabilities, not_covered_probability
-from .index import LoadedIndex, tokenize
+from .index import STOPWORDS, TOKEN, LoadedIndex
 
 LEXICAL_SATURATION = 4.0
 # Large indexes score only candidates: the nearest views FAISS finds, plus the best BM25 matches
@@ -126,9 +126,10 @@ class Retriever:
 
     @staticmethod
     def content_words(query_text: str) -> list[str]:
-        tokens = tokenize([query_text])
-        vocab_inverse = {i: t for t, i in tokens.vocab.items()}
-        return [vocab_inverse[i] for i in tokens.ids[0] if vocab_inverse.get(i)]
+        """The words BM25 matches: `index.tokenize`'s rules (lower case, words of 2+ characters,
+        English stopwords out), without building a vocabulary and progress bar per question
+        (0.2 ms a question; a test checks both agree)."""
+        return [word for word in TOKEN.findall(query_text.lower()) if word not in STOPWORDS]
 
     def coverage(self, words: list[str]) -> float:
         if not words or not self._vocab:

@@ -58,3 +58,14 @@ def test_large_index_ranks_a_word_for_word_match_the_embedding_missed(monkeypatc
     for candidate in ranked:
         views = memory.view_entry == candidate.position
         assert abs(candidate.dense - float((vectors[views] @ vector[0]).max())) < 1e-5
+
+
+def test_question_words_are_the_words_bm25_indexes():
+    import bm25s
+
+    texts = ["What's the point of AFTERCARE groups?!", "how lng will i be in group after rehab", "it is not a an",
+             "Ça va? naïve café — 12 steps, 2x a week", "", "i'm skeptical - is it just talking", "x y z"]
+    for text in texts:
+        tokens = bm25s.tokenize([text], stopwords="en", show_progress=False)
+        inverse = {i: t for t, i in tokens.vocab.items()}
+        assert Retriever.content_words(text) == [inverse[i] for i in tokens.ids[0] if inverse.get(i)], text
