@@ -261,12 +261,19 @@ def previous_vectors(index_dir: Path, embedder, log: Callable[[str], None]) -> d
     return dict(zip(texts, vectors))
 
 
+# Texts per model call while building: small batches of like-length texts beat large ones on
+# onnxruntime here (339 texts/s at 8-16, 321 at 64, 287 at 128; seed-like passages, 2 threads).
+MODEL_BATCH = 16
+
+
 def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress: bool = True,
                      known: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Embed unique texts in batches (with a progress bar on stderr) and expand back.
     Texts found in `known` (vectors from the same encoder) are not embedded again."""
     known = known or {}
-    unique = [text for text in dict.fromkeys(texts) if text not in known]
+    # Longest first across the whole build, so a batch holds texts of like length (little padding):
+    # 2,000 passages embed at ~340 texts/s instead of ~235 in knowledge-file order (README).
+    unique = sorted((text for text in dict.fromkeys(texts) if text not in known), key=len, reverse=True)
     position = {text: i for i, text in enumerate(unique)}
     chunks = []
     bar = None
@@ -276,7 +283,7 @@ def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress
         bar = tqdm(total=len(unique), unit="text", desc="embedding", file=sys.stderr)
     for start in range(0, len(unique), batch_size):
         batch = unique[start:start + batch_size]
-        chunks.append(embedder.encode(batch, batch_size=64))
+        chunks.append(embedder.encode(batch, batch_size=MODEL_BATCH))
         if bar:
             bar.update(len(batch))
     if bar:

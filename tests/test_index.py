@@ -209,3 +209,17 @@ def test_broken_knowledge_never_touches_the_served_index(tmp_path, embedder, bro
         build_index(knowledge, index, embedder=embedder, progress=False)
     assert time.perf_counter() - started < 2.0  # refused before any embedding
     assert tree_digest(index) == before
+
+
+def test_batched_embedding_keeps_each_text_with_its_vector(embedder):
+    import numpy as np
+
+    from assistant.index import embed_in_batches
+
+    texts = ["a much longer text about what group therapy in aftercare is for", "short", "mid length text here",
+             "short", "another long sentence about staying in recovery after rehab ends for good"]
+    known = {"mid length text here": embedder.encode(["mid length text here"])[0]}
+    got = embed_in_batches(embedder, texts, batch_size=2, progress=False, known=known)
+    want = embedder.encode(texts)
+    assert got.shape == want.shape
+    assert np.allclose(got, want, atol=1e-5)

@@ -79,6 +79,7 @@ def test_problems_are_reported_with_file_and_line(tmp_path):
     ("entries:\n  - id: 42\n    question: q\n    answer: a\n", 2, "id"),
     ("a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nentries: [*b, *b]\n", 2, "aliases"),
     ("entries:\n  - !!python/name:os.system\n", 2, "constructor"),
+    ("entries: " + "[" * 100_000 + "]" * 100_000 + "\n", 1, "nesting is too deep"),
 ])
 def test_broken_yaml_kinds(tmp_path, text, line, words):
     path = write(tmp_path / "k.yaml", text)
@@ -163,3 +164,22 @@ def test_a_not_covered_list_is_knowledge_not_a_warning(tmp_path):
     assert knowledge.content_hash != before  # the index must be rebuilt to learn them
     write(tmp_path / "gaps.yaml", "not_covered: how much does it cost\n")
     assert any("must be a list of questions" in p for p in problems_of(tmp_path))
+
+
+def test_libyaml_and_pure_python_parsers_read_the_same_data_and_lines():
+    import yaml
+
+    from assistant import knowledge as module
+
+    if module._FastLineLoader is None:
+        pytest.skip("PyYAML without libyaml")
+    for path in sorted(KNOWLEDGE.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        parsed, fast = module._load_fast(text)
+        pure = yaml.load(text, Loader=module._LineLoader)  # noqa: S506 - a SafeLoader subclass
+        assert parsed and fast == pure, path
+        for name in ("entries", "not_covered"):
+            if name in pure:
+                assert fast.key_lines == pure.key_lines and fast[name].item_lines == pure[name].item_lines
+                if name == "entries":
+                    assert [(e.line, e.key_lines) for e in fast[name]] == [(e.line, e.key_lines) for e in pure[name]]
