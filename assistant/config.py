@@ -24,8 +24,8 @@ class Settings(BaseModel):
     # Answer policy. Calibrated on the tune split of knowledge/eval/seed_queries.yaml with
     # `python -m assistant eval --calibrate`; see README "Answer quality".
     min_score: float = Field(0.71, ge=0, le=2, description="fused score the best match needs to be shown")
-    min_margin: float = Field(0.02, ge=0, le=1, description="lead the best entry needs over the runner-up")
-    confident_score: float = Field(0.85, ge=0, le=2, description="above this score no margin is required")
+    min_margin: float = Field(0.0, ge=0, le=1, description="lead the best entry needs over the runner-up")
+    confident_score: float = Field(0.75, ge=0, le=2, description="above this score no margin is required")
     max_answers: int = Field(2, ge=1, le=5, description="answers shown at most (a close second is shown too)")
     second_answer_gap: float = Field(0.03, ge=0, le=1, description="show the runner-up when within this of the best")
     suggestions: int = Field(3, ge=0, le=10, description="closest vetted questions offered on a fallback")

