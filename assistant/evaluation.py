@@ -130,13 +130,14 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
     """Pick min_score / min_margin / confident_score on the tune split only.
 
     Objective: the smaller of (right answer shown first) and (out-of-scope abstention),
-    ties broken by their sum, then by fewer wrong answers; report every other split (holdout, fresh) with the chosen values.
+    ties broken by their sum, then by fewer wrong answers; report every other split (holdout,
+    fresh) with the chosen values.
     """
     labelled = load_seed_set(path)
     ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=settings.candidates)
     tune = [(q, r) for q, r in zip(labelled, ranked) if q.split == "tune"]
     holdout = [(q, r) for q, r in zip(labelled, ranked) if q.split != "tune"]  # every split not tuned on
-    best: tuple[tuple[float, float], Settings] | None = None
+    best: tuple[tuple[float, float, float], Settings] | None = None
     # Fused scores run from about 0.3 to 1.4 (cosine + weighted lexical and classifier terms).
     grid = itertools.product(
         [x / 100 for x in range(40, 121)],      # min_score

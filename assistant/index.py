@@ -319,7 +319,8 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
                   not_covered: Sequence[str] = ()) -> "LoadedIndex":
     """Embed entries and build the FAISS and lexical indexes in memory (no files written).
     `known`: vectors by text from the previous build of the same encoder (not embedded again).
-    `not_covered`: questions no entry answers; the classifier learns them as one more class."""
+    `not_covered`: questions no entry answers; a detector learns to tell them from the entries'
+    phrasings (classifier.py)."""
     import bm25s
 
     views: list[View] = [v for i, e in enumerate(entries) for v in entry_views(i, e)]
