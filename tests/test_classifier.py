@@ -1,4 +1,4 @@
-"""The entry classifier and its "not covered" class, with the real model."""
+"""The entry classifier and the not-covered detector, with the real model."""
 import numpy as np
 import pytest
 
@@ -11,8 +11,8 @@ from assistant.retrieval import Retriever
 from .conftest import KNOWLEDGE
 
 # Topics knowledge/not_covered.yaml lists, worded unlike any of its lines (written for this test,
-# none taken from the evaluation sets). Two of them were still answered when it was written
-# ("insurance plan", "each week"): the detector reads "group therapy" as the knowledge's topic.
+# none taken from the evaluation sets). One was still answered when it was written ("each week",
+# shown faq-duration): the detector reads "group therapy" as the knowledge's own topic.
 UNANSWERED = [
     "what's the price of going to the aftercare sessions",
     "are any of the meetings held on thursday evenings",
@@ -65,9 +65,9 @@ def test_the_not_covered_list_turns_near_topic_answers_into_fallbacks(retrievers
         if decide(ranked, Settings()).confident:
             answered_after.add(question)
         else:
-            assert ranked[0].score < _best(without, embedder, question)[0].score
+            assert ranked[0].score <= _best(without, embedder, question)[0].score
     assert answered_after <= answered_before  # the list never makes the assistant answer more
-    # 6 of 12 were answered without the list, 2 with it, when this was written
+    # 5 of 12 were answered without the list, 1 with it, when this was written (2026-11-30)
     assert len(answered_before) >= 4 and len(answered_after) <= len(answered_before) / 2, answered_after
 
 
