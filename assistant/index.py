@@ -29,6 +29,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -132,11 +133,16 @@ def make_faiss_index(vectors: np.ndarray):
     return index
 
 
-# bm25s.tokenize's own rules, spelled out so a question's words can be had without it (retrieval.py).
+# bm25s.tokenize's word pattern, so a question's words can be had without it (retrieval.py).
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
-STOPWORDS = frozenset(("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
-                       "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
-                       "these", "they", "this", "to", "was", "will", "with"))
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """The English stopwords `tokenize` drops (bm25s's own list)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
 
 
 def tokenize(texts: list[str]):
@@ -144,8 +150,7 @@ def tokenize(texts: list[str]):
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
-    return bm25s.tokenize(texts, lower=True, token_pattern=TOKEN.pattern, stopwords=sorted(STOPWORDS),
-                          show_progress=False)
+    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
 
 
 def build_index(

@@ -21,7 +21,7 @@ from .knowledge import Knowledge
 # rewordings of one question at 0.95-0.97 ("What are the benefits / advantages of group therapy?").
 NEAR_DUPLICATE = 0.95
 # The shipped not_covered lines sit at most 0.74 from any entry phrasing; 0.90 and above is a
-# rewording of that phrasing (see NEAR_DUPLICATE), which the not-covered class would then fight.
+# rewording of that phrasing (see NEAR_DUPLICATE), which the not-covered detector would then fight.
 NOT_COVERED_CONFLICT = 0.90
 MAX_ANSWER_WORDS = {"faq": 150, "passage": 250}
 

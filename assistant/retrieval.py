@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from .classifier import entry_probabilities, not_covered_probability
-from .index import STOPWORDS, TOKEN, LoadedIndex
+from .index import TOKEN, LoadedIndex, stopwords
 
 LEXICAL_SATURATION = 4.0
 # Large indexes score only candidates: the nearest views FAISS finds, plus the best BM25 matches
@@ -115,7 +115,7 @@ class Retriever:
         return word in self._vocab or (len(word) >= 5 and word[:5] in self._stems)
 
     def _closest_uncached(self, word: str) -> str | None:
-        if not self._fuzzy_vocab or word in STOPWORDS or word in self._dictionary:
+        if not self._fuzzy_vocab or word in stopwords() or word in self._dictionary:
             return None
         from rapidfuzz import fuzz, process
 
@@ -139,7 +139,8 @@ class Retriever:
         """The words BM25 matches: `index.tokenize`'s rules (lower case, words of 2+ characters,
         English stopwords out), without building a vocabulary and progress bar per question
         (0.2 ms a question; a test checks both agree)."""
-        return [word for word in TOKEN.findall(query_text.lower()) if word not in STOPWORDS]
+        stop = stopwords()
+        return [word for word in TOKEN.findall(query_text.lower()) if word not in stop]
 
     def coverage(self, words: list[str]) -> float:
         if not words or not self._vocab:
