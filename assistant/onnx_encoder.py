@@ -370,6 +370,29 @@ def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (mean / norms).astype(np.float32, copy=False)
 
 
+def checked_export(model_dir: Path | None, cache_dir: Path | None) -> tuple[Path, dict[str, Any], Any]:
+    """The verified export, its record and the model's tokenizer set up as sentence-transformers
+    uses it; ModelError if the export is missing or stale (run the export)."""
+    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    reason, sidecar = _check(cache_dir, model_dir)
+    if reason is not None:
+        raise ModelError(f"{reason}; {EXPORT_HINT}")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from tokenizers import Tokenizer
+
+    tokenizer_file = model_dir / "tokenizer.json"
+    try:
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    except Exception as exc:
+        raise ModelError(f"{tokenizer_file}: could not load the tokenizer: {exc}") from exc
+    # tokenizer.json pads to a fixed 128 and truncates at 128; sentence-transformers pads
+    # per batch and truncates at max_seq_length. Padding is done per batch in encode().
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=sidecar["max_seq_length"])
+    return onnx_path(cache_dir), sidecar, tokenizer
+
+
 class OnnxEmbedder(CorpusCachingEncoder):
     """Encodes text into L2-normalised float32 vectors, like `Embedder`, with onnxruntime.
 
@@ -407,24 +430,7 @@ class OnnxEmbedder(CorpusCachingEncoder):
         """
         if not isinstance(threads, int) or threads < 1:
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
-        model_dir = Path(model_dir) if model_dir else default_model_dir()
-        cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-        reason, sidecar = _check(cache_dir, model_dir)
-        if reason is not None:
-            raise ModelError(f"{reason}; {EXPORT_HINT}")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from tokenizers import Tokenizer
-
-        tokenizer_file = model_dir / "tokenizer.json"
-        try:
-            tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        except Exception as exc:
-            raise ModelError(f"{tokenizer_file}: could not load the tokenizer: {exc}") from exc
-        # tokenizer.json pads to a fixed 128 and truncates at 128; sentence-transformers pads
-        # per batch and truncates at max_seq_length. Padding is done per batch in encode().
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=sidecar["max_seq_length"])
-        path = onnx_path(cache_dir)
+        path, sidecar, tokenizer = checked_export(model_dir, cache_dir)
         try:
             serving = busy_single_thread and threads > 1
             session = _new_session(path, threads, keep_spinning=not serving)
