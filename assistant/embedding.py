@@ -218,15 +218,28 @@ def encoder_threads() -> int:
 
 def serving_embedder() -> CorpusCachingEncoder:
     """The encoder for answering: the ONNX export (no torch import, ~0.3 s to load, a few ms per
-    question; parity with the reference is tested) when it exists and matches the weights,
-    else the reference encoder. `python -m assistant build` creates the export."""
+    question; parity with the reference is tested) when it exists and matches the weights, run by
+    OpenVINO in bfloat16 where the CPU has it natively, else by onnxruntime; failing both, the
+    reference encoder. `python -m assistant build` creates the export."""
     global _serving
     with _shared_lock:
         if _serving is None:
             from .onnx_encoder import OnnxEmbedder
+            from .openvino_encoder import SERVING_PAD_TO, OpenVinoEmbedder, backend
 
             try:
-                _serving = OnnxEmbedder.load(threads=encoder_threads(), busy_single_thread=True)
+                try:
+                    use_openvino = backend() == "openvino"
+                except ModelError as exc:  # a mistyped setting must not cost the answers
+                    log.warning("%s; using onnxruntime", exc)
+                    use_openvino = False
+                if use_openvino:
+                    try:
+                        _serving = OpenVinoEmbedder.load(threads=encoder_threads(), pad_to=SERVING_PAD_TO)
+                    except ModelError as exc:
+                        log.warning("OpenVINO encoder unavailable (%s); using onnxruntime", exc)
+                if _serving is None:
+                    _serving = OnnxEmbedder.load(threads=encoder_threads(), busy_single_thread=True)
             except ModelError as exc:
                 log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
                 _serving = None

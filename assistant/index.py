@@ -218,27 +218,22 @@ def build_index(
 
 def bulk_embedder(log: Callable[[str], None]):
     """The ONNX export (exported once per model; parity with the reference is tested) on all
-    cores, run by OpenVINO (bfloat16 where the CPU has it: ~3x onnxruntime's fp32 throughput),
-    else by onnxruntime (~3x the reference's). Falls back to the reference encoder."""
+    cores: run by OpenVINO in bfloat16 where the CPU has it natively (~3x onnxruntime's fp32
+    throughput), else by onnxruntime (~3x the reference's). Falls back to the reference encoder."""
     from .errors import AssistantError
     from .onnx_encoder import OnnxEmbedder, ensure_onnx, stale_reason
-    from .openvino_encoder import OpenVinoEmbedder, build_encoder_setting
+    from .openvino_encoder import OpenVinoEmbedder, backend, backend_setting
 
-    setting = build_encoder_setting()  # a bad value is the caller's error, not a reason to fall back
+    explicit = backend_setting() != "auto"  # a bad value is the caller's error, not a reason to fall back
     try:
         if stale_reason() is not None:
             log("exporting the fast encoder (ONNX), once per model ...")
             ensure_onnx()
-        if setting != "onnxruntime":
-            try:
-                return OpenVinoEmbedder.load()
-            except AssistantError as exc:
-                if setting == "openvino":
-                    raise
-                log(f"warning: OpenVINO unavailable ({exc}); embedding with onnxruntime")
+        if backend() == "openvino":
+            return OpenVinoEmbedder.load()
         return OnnxEmbedder.load(threads=os.cpu_count() or 1)
     except (AssistantError, OSError, RuntimeError) as exc:
-        if setting == "openvino":
+        if explicit:
             raise
         from .embedding import shared_embedder
 

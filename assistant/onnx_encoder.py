@@ -454,7 +454,7 @@ class OnnxEmbedder(CorpusCachingEncoder):
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), unit="text", desc="embedding", file=sys.stderr)
-        for chosen in _batches([len(e.ids) for e in encodings], max(1, batch_size)):
+        for chosen in _batches([self._width(len(e.ids)) for e in encodings], max(1, batch_size)):
             rows = [encodings[i].ids for i in chosen]
             width = max(len(r) for r in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
@@ -468,6 +468,10 @@ class OnnxEmbedder(CorpusCachingEncoder):
         if bar is not None:
             bar.close()
         return out
+
+    def _width(self, tokens: int) -> int:
+        """The width a text of `tokens` tokens runs at (batches group texts of like width)."""
+        return tokens
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
