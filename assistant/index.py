@@ -230,7 +230,7 @@ def bulk_embedder(log: Callable[[str], None]):
             log("exporting the fast encoder (ONNX), once per model ...")
             ensure_onnx()
         if backend() == "openvino":
-            return OpenVinoEmbedder.load()
+            return OpenVinoEmbedder.load(streams=min(2, os.cpu_count() or 1))
         return OnnxEmbedder.load(threads=os.cpu_count() or 1)
     except (AssistantError, OSError, RuntimeError) as exc:
         if explicit:
@@ -273,8 +273,9 @@ def previous_vectors(index_dir: Path, embedder, log: Callable[[str], None]) -> d
     return dict(zip(texts, vectors))
 
 
-# Texts per model call while building: small batches of like-length texts beat large ones on
-# onnxruntime here (339 texts/s at 8-16, 321 at 64, 287 at 128; seed-like passages, 2 threads).
+# Texts per model call while building, unless the encoder says (`build_batch`): small batches of
+# like-length texts beat large ones on onnxruntime here (339 texts/s at 8-16, 321 at 64, 287 at
+# 128; seed-like passages, 2 threads).
 MODEL_BATCH = 16
 
 
@@ -295,7 +296,7 @@ def embed_in_batches(embedder, texts: list[str], batch_size: int = 256, progress
         bar = tqdm(total=len(unique), unit="text", desc="embedding", file=sys.stderr)
     for start in range(0, len(unique), batch_size):
         batch = unique[start:start + batch_size]
-        chunks.append(embedder.encode(batch, batch_size=MODEL_BATCH))
+        chunks.append(embedder.encode(batch, batch_size=getattr(embedder, "build_batch", MODEL_BATCH)))
         if bar:
             bar.update(len(batch))
     if bar:

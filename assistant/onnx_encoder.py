@@ -454,20 +454,25 @@ class OnnxEmbedder(CorpusCachingEncoder):
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), unit="text", desc="embedding", file=sys.stderr)
+        for chosen, ids, mask in self._padded_batches(encodings, batch_size):
+            out[chosen] = self._run(ids, mask)
+            if bar is not None:
+                bar.update(len(chosen))
+        if bar is not None:
+            bar.close()
+        return out
+
+    def _padded_batches(self, encodings, batch_size: int):
+        """(row indices, token ids, attention mask) per model call, texts of like width together."""
         for chosen in _batches([self._width(len(e.ids)) for e in encodings], max(1, batch_size)):
             rows = [encodings[i].ids for i in chosen]
-            width = max(len(r) for r in rows)
+            width = self._width(max(len(r) for r in rows))
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for n, row in enumerate(rows):
                 ids[n, :len(row)] = row
                 mask[n, :len(row)] = 1
-            out[chosen] = self._run(ids, mask)
-            if bar is not None:
-                bar.update(len(rows))
-        if bar is not None:
-            bar.close()
-        return out
+            yield chosen, ids, mask
 
     def _width(self, tokens: int) -> int:
         """The width a text of `tokens` tokens runs at (batches group texts of like width)."""

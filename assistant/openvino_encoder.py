@@ -74,20 +74,26 @@ class OpenVinoEmbedder(OnnxEmbedder):
 
     backend = "openvino"
 
-    def __init__(self, compiled, tokenizer, weights_hash: str, path: Path, precision: str, pad_to: int = 0):
+    build_batch = 32  # texts per model call while building (1,300 texts/s at 32 against 1,200 at 16)
+
+    def __init__(self, compiled, tokenizer, weights_hash: str, path: Path, precision: str,
+                 pad_to: int = 0, streams: int = 1):
         super().__init__(compiled, tokenizer, weights_hash, path)
         self.precision = precision
         self.pad_to = pad_to
+        self.streams = streams
         self._local = threading.local()
 
     @classmethod
     def load(cls, model_dir: Path | None = None, cache_dir: Path | None = None,
              threads: int | None = None, precision: str | None = None,
-             pad_to: int = 0) -> "OpenVinoEmbedder":
-        """Compile the export (~0.15 s a model); ModelError if it is missing or stale, or OpenVINO fails.
+             pad_to: int = 0, streams: int = 1) -> "OpenVinoEmbedder":
+        """Compile the export (~0.15 s); ModelError if it is missing or stale, or OpenVINO fails.
 
         `precision`: "bf16" or "f32"; by default bf16 where the CPU has it natively.
         `pad_to` (answering): pad each call's texts to a multiple of that many tokens.
+        `streams` (building): batches run this many at a time, the threads shared among them
+        (a batch on each core: 2 streams embed ~7% more texts a second than 2 threads on one).
         """
         path, sidecar, tokenizer = checked_export(model_dir, cache_dir)
         try:
@@ -98,24 +104,45 @@ class OpenVinoEmbedder(OnnxEmbedder):
             config = {
                 "INFERENCE_PRECISION_HINT": precision,
                 "INFERENCE_NUM_THREADS": threads or os.cpu_count() or 1,
-                "PERFORMANCE_HINT": "LATENCY",
+                "PERFORMANCE_HINT": "LATENCY" if streams == 1 else "THROUGHPUT",
             }
+            if streams > 1:
+                config["NUM_STREAMS"] = streams
             compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
         except ImportError as exc:
             raise ModelError(f"OpenVINO is not installed ({exc}); reinstall with `make install`") from exc
         except Exception as exc:  # OpenVINO raises RuntimeError subclasses of its own
             raise ModelError(f"{path}: OpenVINO could not compile the model: {exc}") from exc
-        embedder = cls(compiled, tokenizer, sidecar["source_weights_sha256"], path, precision, pad_to)
+        embedder = cls(compiled, tokenizer, sidecar["source_weights_sha256"], path, precision, pad_to, streams)
         embedder.cache_tag = f"openvino-{ov.get_version()}-{precision}-{sidecar['onnx_sha256']}"
         return embedder
 
     def _width(self, tokens: int) -> int:
         return -(-tokens // self.pad_to) * self.pad_to if self.pad_to else tokens
 
+    def _encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if self.streams == 1 or len(texts) <= batch_size or progress:
+            return super()._encode(texts, batch_size, progress)
+        import openvino as ov
+
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+
+        def pooled(request, rows) -> None:  # on OpenVINO's thread, as each batch finishes
+            chosen, mask = rows
+            out[chosen] = _pool(request.get_output_tensor(0).data, mask)
+
+        queue = ov.AsyncInferQueue(self._session, self.streams)
+        queue.set_callback(pooled)
+        for chosen, ids, mask in self._padded_batches(self._tokenizer.encode_batch(texts), batch_size):
+            queue.start_async({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                              (chosen, mask))
+        queue.wait_all()
+        return out
+
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         rows, width = ids.shape
         padded = self._width(width)
-        if padded != width:
+        if padded != width:  # a single text: `_padded_batches` pads batches already
             padded_ids = np.zeros((rows, padded), dtype=np.int64)
             padded_mask = np.zeros((rows, padded), dtype=np.int64)
             padded_ids[:, :width], padded_mask[:, :width] = ids, mask

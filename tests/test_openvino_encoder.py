@@ -44,6 +44,14 @@ def test_calls_from_several_threads_give_the_same_vectors(build_encoder):
     np.testing.assert_allclose(got, want, atol=1e-6)
 
 
+def test_batches_run_two_at_a_time_give_the_same_vectors(onnx_cache, build_encoder):  # noqa: F811
+    """Builds run batches on two streams at once, each finishing in its own order."""
+    two_streams = OpenVinoEmbedder.load(cache_dir=onnx_cache, streams=2)
+    texts = TEXTS * 2
+    np.testing.assert_allclose(two_streams.encode(texts, batch_size=8), build_encoder.encode(texts, batch_size=8),
+                               atol=2e-3)
+
+
 def _questions() -> list[str]:
     questions = []
     for path in (SEED_SET, FRESH_SET):
