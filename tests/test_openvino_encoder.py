@@ -127,11 +127,32 @@ def test_a_bad_backend_setting_is_a_clear_error(monkeypatch):
         bulk_embedder(lambda message: None)
 
 
-def test_the_build_picks_openvino_unless_told_otherwise(monkeypatch, onnx_cache):  # noqa: F811
+@pytest.mark.parametrize("setting", ["auto", "openvino", "onnxruntime"])
+def test_builds_and_answers_use_the_backend_the_setting_and_cpu_call_for(monkeypatch, onnx_cache, setting):  # noqa: F811
+    """Auto: OpenVINO where the CPU computes bfloat16 natively (this project's machine), else onnxruntime."""
+    from assistant import embedding
     from assistant.index import bulk_embedder
+    from assistant.onnx_encoder import OnnxEmbedder
+    from assistant.openvino_encoder import native_bf16
+
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(onnx_cache))
+    monkeypatch.setenv("ASSISTANT_ENCODER_BACKEND", setting)
+    monkeypatch.setattr(embedding, "_serving", None)
+    openvino = setting == "openvino" or (setting == "auto" and native_bf16())
+    expected = OpenVinoEmbedder if openvino else OnnxEmbedder
+    built, served = bulk_embedder(lambda message: None), embedding.serving_embedder()
+    assert type(built) is expected and type(served) is expected
+    if openvino:
+        assert served.pad_to == SERVING_PAD_TO and built.pad_to == 0 and built.streams >= 1
+        assert built.precision == served.precision == ("bf16" if native_bf16() else "f32")
+
+
+def test_a_mistyped_backend_still_answers(monkeypatch, onnx_cache, caplog):  # noqa: F811
+    from assistant import embedding
     from assistant.onnx_encoder import OnnxEmbedder
 
     monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(onnx_cache))
-    assert type(bulk_embedder(lambda message: None)) is OpenVinoEmbedder
-    monkeypatch.setenv("ASSISTANT_ENCODER_BACKEND", "onnxruntime")
-    assert type(bulk_embedder(lambda message: None)) is OnnxEmbedder
+    monkeypatch.setenv("ASSISTANT_ENCODER_BACKEND", "openvno")
+    monkeypatch.setattr(embedding, "_serving", None)
+    assert type(embedding.serving_embedder()) is OnnxEmbedder
+    assert "ASSISTANT_ENCODER_BACKEND='openvno'" in caplog.text
