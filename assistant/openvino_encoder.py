@@ -1,11 +1,12 @@
 """The same ONNX export run by OpenVINO in bfloat16, on CPUs that compute bfloat16 natively
 (Intel AMX or AVX-512 BF16). Used for building and answering when it applies (see `backend`).
 
-Measured on this project's machine (2 cores, AMX; README, "Performance"), against onnxruntime fp32:
-- building: the benchmark's passages at ~1,400 texts/s against ~460;
-- answering: one question 1.6 against 1.8 ms, a message of three texts (the question and the
-  sentences the crisis screen reads on their own) 3.0 against 6.6 ms; at 16 concurrent callers
-  ~550 against ~590 questions/s; the same memory.
+Measured on this project's machine (2 cores, AMX) against onnxruntime fp32 (README, "Performance"):
+- building: 2,000 generated passages at 456-527 entries/s against 170-182;
+- answering (`benchmarks/backends.py`): a message of three texts (the question and the sentences
+  the crisis screen reads on their own) 6.0 against 9.6 ms, one text about the same (3.05 against
+  3.15 ms), p99 11.7 against 20.0 ms, less memory; the encoder alone under 16 concurrent callers
+  ~8% fewer questions a second.
 Cosine to the fp32 reference >= 0.9999 (tests check >= 0.999), and every evaluation decision is
 the same (tested on all labelled questions and the crisis set).
 
@@ -126,10 +127,15 @@ class OpenVinoEmbedder(OnnxEmbedder):
         import openvino as ov
 
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        done, failures = [], []
 
         def pooled(request, rows) -> None:  # on OpenVINO's thread, as each batch finishes
             chosen, mask = rows
-            out[chosen] = _pool(request.get_output_tensor(0).data, mask)
+            try:
+                out[chosen] = _pool(request.get_output_tensor(0).data, mask)
+                done.append(len(chosen))
+            except Exception as exc:  # raised here it would be lost: re-raised below
+                failures.append(exc)
 
         queue = ov.AsyncInferQueue(self._session, self.streams)
         queue.set_callback(pooled)
@@ -137,6 +143,10 @@ class OpenVinoEmbedder(OnnxEmbedder):
             queue.start_async({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
                               (chosen, mask))
         queue.wait_all()
+        # Never return rows no batch wrote: they would be vectors of whatever memory held.
+        if failures or sum(done) != len(texts):
+            raise ModelError(f"{self.path}: OpenVINO embedded {sum(done)} of {len(texts)} texts"
+                             + (f": {failures[0]}" if failures else ""))
         return out
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

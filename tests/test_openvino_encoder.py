@@ -52,6 +52,25 @@ def test_batches_run_two_at_a_time_give_the_same_vectors(onnx_cache, build_encod
                                atol=2e-3)
 
 
+def test_a_batch_that_fails_on_its_own_thread_fails_the_call(onnx_cache, monkeypatch):  # noqa: F811
+    """A failure in OpenVINO's callback would otherwise leave rows of an index unwritten."""
+    from assistant import openvino_encoder
+
+    two_streams = OpenVinoEmbedder.load(cache_dir=onnx_cache, streams=2)
+    calls = []
+    real_pool = openvino_encoder._pool
+
+    def failing_third(hidden, mask):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("simulated")
+        return real_pool(hidden, mask)
+
+    monkeypatch.setattr(openvino_encoder, "_pool", failing_third)
+    with pytest.raises(ModelError, match=r"embedded \d+ of 80 texts: simulated"):
+        two_streams.encode(TEXTS[:80], batch_size=8)
+
+
 def _questions() -> list[str]:
     questions = []
     for path in (SEED_SET, FRESH_SET):
