@@ -443,8 +443,11 @@ class OnnxEmbedder(CorpusCachingEncoder):
 
     def _encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if len(texts) == 1:
-            ids = np.asarray([self._tokenizer.encode(texts[0]).ids], dtype=np.int64)
-            return self._run(ids, np.ones_like(ids))
+            tokens = self._tokenizer.encode(texts[0]).ids
+            ids = np.zeros((1, self._width(len(tokens))), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            ids[0, :len(tokens)], mask[0, :len(tokens)] = tokens, 1
+            return self._run(ids, mask)
         encodings = self._tokenizer.encode_batch(texts)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         bar = None

@@ -150,13 +150,6 @@ class OpenVinoEmbedder(OnnxEmbedder):
         return out
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        rows, width = ids.shape
-        padded = self._width(width)
-        if padded != width:  # a single text: `_padded_batches` pads batches already
-            padded_ids = np.zeros((rows, padded), dtype=np.int64)
-            padded_mask = np.zeros((rows, padded), dtype=np.int64)
-            padded_ids[:, :width], padded_mask[:, :width] = ids, mask
-            ids, mask = padded_ids, padded_mask
         request = getattr(self._local, "request", None)
         if request is None:
             request = self._local.request = self._session.create_infer_request()

@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "backends.json"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from run import percentile  # noqa: E402  (benchmarks/run.py)
 BACKENDS = ("openvino", "onnxruntime")
 
 WORKER = r"""
@@ -88,11 +90,11 @@ def summarise(runs: list[dict]) -> dict:
         by_texts[str(n)] = {"messages": len(group) // len(runs),
                             "total_median_ms": round(statistics.median(r["total_ms"] for r in group), 2),
                             "model_median_ms": round(statistics.median(r["model_ms"] for r in group), 2)}
-    totals = sorted(row["total_ms"] for row in rows)
+    totals = [row["total_ms"] for row in rows]
     return {
         "encoder": runs[0]["backend"],
         "ask_median_ms": round(statistics.median(totals), 2),
-        "ask_p99_ms": round(totals[min(len(totals) - 1, int(0.99 * len(totals)))], 2),
+        "ask_p99_ms": round(percentile(totals, 0.99), 2),
         "by_texts_per_message": by_texts,
         "encoder_16_threads_per_s": round(statistics.median(run["encoder_16_threads_per_s"] for run in runs)),
         "rss_mb": round(statistics.median(run["rss_mb"] for run in runs)),
