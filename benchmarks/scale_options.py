@@ -120,7 +120,6 @@ def faiss_options(index_dir: Path, encoder) -> None:
     from assistant.evaluation import load_seed_set
     from assistant.index import resolve_build
 
-    faiss.omp_set_num_threads(1)  # as served
     built = faiss.read_index(str(resolve_build(index_dir) / "vectors.faiss"))
     if not hasattr(built, "k_factor"):
         print("2. FAISS options: skipped (a flat index: nothing to compare)")
@@ -263,6 +262,9 @@ def main() -> None:
     parser.add_argument("--index", type=Path)
     parser.add_argument("--passages", type=int, default=100_000)
     args = parser.parse_args()
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # as served (app.configure_threads) and as scale.py measures
     with tempfile.TemporaryDirectory() as scratch:
         knowledge, index = args.knowledge, args.index
         if index is None:
