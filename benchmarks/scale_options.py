@@ -21,6 +21,7 @@ seed 2) to a temporary directory and builds them. It prints:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -201,7 +202,7 @@ def encoder_options() -> None:
     reference = OpenVinoEmbedder.load(precision="f32", pad_to=32).encode(texts)
     served = OpenVinoEmbedder.load(pad_to=32)
     int8 = OpenVinoEmbedder(_core().compile_model(_int8_weights(served.path), "CPU", {
-        "INFERENCE_PRECISION_HINT": served.precision, "INFERENCE_NUM_THREADS": 2, "PERFORMANCE_HINT": "LATENCY"}),
+        "INFERENCE_PRECISION_HINT": served.precision, "INFERENCE_NUM_THREADS": os.cpu_count() or 1, "PERFORMANCE_HINT": "LATENCY"}),
         served._tokenizer, served.weights_sha256, served.path, served.precision, pad_to=32)
     options = {"served: padded to 32 tokens": served, "padded to 16 tokens": OpenVinoEmbedder.load(pad_to=16),
                "int8 weights, padded to 32": int8}
@@ -227,7 +228,7 @@ def profile_one_call(served, calls: int = 200) -> None:
     from assistant.openvino_encoder import _core
 
     compiled = _core().compile_model(str(served.path), "CPU", {
-        "INFERENCE_PRECISION_HINT": served.precision, "INFERENCE_NUM_THREADS": 2,
+        "INFERENCE_PRECISION_HINT": served.precision, "INFERENCE_NUM_THREADS": os.cpu_count() or 1,
         "PERFORMANCE_HINT": "LATENCY", "PERF_COUNT": True})
     request = compiled.create_infer_request()
     ids = np.full((1, 32), 2000, dtype=np.int64)
