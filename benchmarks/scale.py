@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-from run import percentile  # noqa: E402  (benchmarks/run.py; this directory is on sys.path)
+from run import percentile, questions  # noqa: E402  (benchmarks/run.py; this directory is on sys.path)
 
 MEDQUAD = ROOT.parent / "shared" / "datasets" / "medquad_mh_su" / "faq.csv"
 
@@ -39,6 +39,14 @@ def _sentences() -> tuple[list[str], list[str], list[str]]:
     sentences = [s.strip() for r in rows for s in re.split(r"(?<=[.!?])\s+", r["answer"])
                  if 5 <= len(s.split()) <= 40]
     return sentences, sorted({r["focus"] for r in rows if r["focus"]}), [r["question"] for r in rows]
+
+
+def recall_queries(count: int = 1000) -> list[str]:
+    """The queries recall@10 is measured on: the seed's questions (off the passages' topic),
+    MedQuAD's own questions, then keyword-ish fragments of passage sentences."""
+    sentences, _, medquad = _sentences()
+    fragments = [" ".join(s.split()[:8]) for s in random.Random(3).sample(sentences, count)]
+    return (questions() + medquad + fragments)[:count]
 
 
 def write_passages(directory: Path, count: int, seed: int = 0, edited: set[int] = frozenset()) -> None:
@@ -129,7 +137,6 @@ def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
     import numpy as np
 
     from assistant.engine import Assistant
-    from assistant.evaluation import load_seed_set
     from assistant.index import VIEW_TEXTS, bulk_embedder, resolve_build
     from assistant.retrieval import DENSE_CANDIDATE_VIEWS
 
@@ -150,11 +157,8 @@ def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
         # exact inner-product search over the fp32 vectors the build embedded.
         exact = faiss.IndexFlatIP(built.d)
         exact.add(fp32)
-        seed_questions = [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
-        sentences, _, medquad_questions = _sentences()
-        rng = random.Random(3)
-        fragments = [" ".join(s.split()[:8]) for s in rng.sample(sentences, queries)]  # keyword-ish queries
-        texts = (seed_questions + medquad_questions + fragments)[:queries]
+        seed_questions = questions()
+        texts = recall_queries(queries)
         vectors = assistant.embedder.encode(texts)
         k = min(DENSE_CANDIDATE_VIEWS, built.ntotal)
         _, approximate_ids = assistant.retriever.nearest_views(vectors)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -118,7 +117,6 @@ def _search_times(index, queries: np.ndarray, texts: list[str], encoder, params=
 def faiss_options(index_dir: Path, encoder) -> None:
     import faiss
 
-    from assistant.evaluation import load_seed_set
     from assistant.index import resolve_build
 
     built = faiss.read_index(str(resolve_build(index_dir) / "vectors.faiss"))
@@ -126,10 +124,7 @@ def faiss_options(index_dir: Path, encoder) -> None:
         print("2. FAISS options: skipped (a flat index: nothing to compare)")
         return
     vectors = built.reconstruct_n(0, built.ntotal).astype(np.float32)
-    seed = [q.query for q in load_seed_set(scale.ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
-    sentences, _, medquad = scale._sentences()
-    fragments = [" ".join(s.split()[:8]) for s in random.Random(3).sample(sentences, 1000)]
-    texts = (seed + medquad + fragments)[:1000]
+    texts = scale.recall_queries(1000)
     queries = encoder.encode(texts)
     exact = faiss.IndexFlatIP(built.d)
     exact.add(vectors)
