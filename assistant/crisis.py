@@ -740,11 +740,10 @@ class CrisisScreen:
         import numpy as np
 
         try:
-            texts = [e.text for e in self.crisis_exemplars] + [e.text for e in self.benign_exemplars]
             if not self.crisis_exemplars:
                 raise ValueError("there are no crisis exemplars to compare against")
-            vectors = self._as_rows((encode_exemplars or encode)([_normalise(t, keep_apostrophes=True) for t in texts]),
-                                    len(texts))
+            texts = self.exemplar_texts()
+            vectors = self._as_rows((encode_exemplars or encode)(texts), len(texts))
         except Exception as exc:  # the model is optional: never let it break the screen
             self.warnings.append(f"semantic layer disabled: the encoder failed on the exemplars ({exc})")
             self._encode = None
@@ -754,6 +753,10 @@ class CrisisScreen:
         self._benign_matrix = np.ascontiguousarray(vectors[n_crisis:])
         self._encode = encode
         return True
+
+    def exemplar_texts(self) -> list[str]:
+        """The exemplars as the semantic layer embeds them (normalised): crisis ones, then benign."""
+        return [_normalise(e.text, keep_apostrophes=True) for e in self.crisis_exemplars + self.benign_exemplars]
 
     @property
     def semantic_enabled(self) -> bool:

@@ -86,14 +86,6 @@ def crisis_on(encoder):
 KEEP_WEIGHT = 10.0  # chosen before looking at the crisis set, not tuned on it
 
 
-def crisis_exemplar_texts() -> list[str]:
-    """The texts the crisis screen compares messages against, as it embeds them."""
-    from assistant.crisis import CrisisScreen, _normalise
-
-    screen = CrisisScreen.load(ROOT / "knowledge")
-    return [_normalise(e.text, keep_apostrophes=True) for e in screen.crisis_exemplars + screen.benign_exemplars]
-
-
 def fine_tuned(base, knowledge, epochs: int, keep: list[str] | None = None):
     """`keep`: texts whose embeddings should stay where the shipped model puts them (a cosine
     penalty, weight KEEP_WEIGHT, on 32 of them each step), e.g. the crisis screen's exemplars."""
@@ -136,6 +128,7 @@ def fine_tuned(base, knowledge, epochs: int, keep: list[str] | None = None):
 
 
 def main() -> None:
+    from assistant.crisis import CrisisScreen
     from assistant.embedding import shared_embedder
     from assistant.knowledge import load_knowledge
 
@@ -146,7 +139,7 @@ def main() -> None:
     report("shipped model", base, knowledge)
     report(f"fine-tuned, {epochs} epochs", fine_tuned(base, knowledge, epochs), knowledge)
     report(f"fine-tuned, {epochs} epochs, the crisis screen's exemplars held in place",
-           fine_tuned(base, knowledge, epochs, keep=crisis_exemplar_texts()), knowledge)
+           fine_tuned(base, knowledge, epochs, keep=CrisisScreen.load(ROOT / "knowledge").exemplar_texts()), knowledge)
 
 
 if __name__ == "__main__":
