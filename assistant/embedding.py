@@ -239,7 +239,7 @@ def serving_embedder() -> CorpusCachingEncoder:
                     except ModelError as exc:
                         log.warning("OpenVINO encoder unavailable (%s); using onnxruntime", exc)
                 if _serving is None:
-                    _serving = OnnxEmbedder.load(threads=encoder_threads(), busy_single_thread=True)
+                    _serving = OnnxEmbedder.load(threads=encoder_threads())
             except ModelError as exc:
                 log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
                 _serving = None
