@@ -10,7 +10,7 @@ import logging
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,10 @@ GREETING = "Please type a question about group therapy, support groups or afterc
 NO_MATCH = (
     "I'm sorry, I don't have a vetted answer for that question. "
     "These are the closest questions I can answer:"
+)
+TOO_MANY = (
+    "You have sent many questions in a short time, so I can't look for answers for a moment. "
+    "Please try again in a minute. If you need to talk to someone now, the lines below are there for you."
 )
 UNAVAILABLE = (
     "I'm sorry, answers are unavailable right now. If you need to talk to someone, "
@@ -53,28 +57,43 @@ class Serving:
     manifest: object
 
 
+@dataclass(frozen=True)
+class State:
+    """Everything one request is answered with: the settings, crisis screen and lines, and the
+    index, as one build published them. Swapped whole on hot reload; `ask` reads it once."""
+
+    settings: Settings
+    screen: object  # CrisisScreen
+    resources: object  # CrisisResources
+    serving: Serving | None = None  # None: answers unavailable, `problem` says why
+    problem: AssistantError | None = None
+    question_log: object | None = None  # QuestionLog, only when staff switched logging on
+
+
 class Assistant:
     CACHE_SIZE = 2048
 
-    def __init__(self, knowledge_dir: Path, index_dir: Path, settings: Settings, screen, resources):
+    def __init__(self, knowledge_dir: Path, index_dir: Path, state: State, settings_override: Settings | None = None):
         self.knowledge_dir = knowledge_dir
-        self.index_dir = index_dir
-        self.settings = settings
-        self.screen = screen
-        self.resources = resources
+        self.index_dir = index_dir  # the index directory answered from (the draft one for `ask` on edits)
+        self.state = state
         self.embedder = None
-        self.serving: Serving | None = None
-        self.problem: AssistantError | None = None
+        self._settings_override = settings_override  # tests and tools pass settings instead of files
         self._reload_lock = threading.Lock()
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
-        self.question_log = None  # opt-in: QuestionLog when settings.log_questions is on
         # Repeated questions (FAQ widgets see many) are answered from memory; keyed by the build.
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._answering = 0  # questions in progress (not from the cache): tells the encoder about load
 
-    # The build being served; these read one consistent snapshot.
+    # One consistent snapshot each; a request reads `self.state` once instead.
+    settings = property(lambda self: self.state.settings)
+    screen = property(lambda self: self.state.screen)
+    resources = property(lambda self: self.state.resources)
+    serving = property(lambda self: self.state.serving)
+    problem = property(lambda self: self.state.problem)
+    question_log = property(lambda self: self.state.question_log)
+
     @property
     def retriever(self):
         return self.serving.retriever if self.serving else None
@@ -87,6 +106,10 @@ class Assistant:
     def manifest(self):
         return self.serving.manifest if self.serving else None
 
+    @property
+    def ready(self) -> bool:
+        return self.serving is not None and self.problem is None
+
     # -- loading ---------------------------------------------------------------------------
     @classmethod
     def load(
@@ -94,67 +117,79 @@ class Assistant:
         knowledge_dir: Path | str = "knowledge",
         index_dir: Path | str = "index",
         settings: Settings | None = None,
-        rebuild_stale: bool = False,
         embedder=None,
+        *,
+        draft: bool = False,
+        build_missing: bool = False,
     ) -> "Assistant":
-        from .crisis import CrisisScreen
-        from .crisis_resources import CrisisResources
+        """Serve the published build of `index_dir` with the settings and crisis lines published with it.
 
+        `draft` (`ask`, `eval`): answer from the knowledge as it is now; when it differs from the
+        published build, from a draft build in `index_dir/draft` that visitors never see.
+        `build_missing` (a server's first start): publish a build when there is none, or when the
+        one there was made with other model weights. Never raises for a broken model or index:
+        the crisis screen and lines still work, and `problem` says what is wrong.
+        """
         knowledge_dir, index_dir = Path(knowledge_dir), Path(index_dir)
-        # Crisis first: it must work even when settings, model or index are broken.
-        screen = CrisisScreen.load(knowledge_dir)
-        resources = CrisisResources.load(knowledge_dir)
-        try:
-            settings = settings or Settings.load(knowledge_dir)
-        except AssistantError as exc:
-            assistant = cls(knowledge_dir, index_dir, Settings(), screen, resources)
-            assistant.problem = exc
+        # Crisis first, from the staff's files: it must work even when settings, model or index are broken.
+        assistant = cls(knowledge_dir, index_dir, _crisis_only_state(knowledge_dir, settings), settings)
+        if assistant.problem is not None:
             return assistant
-        assistant = cls(knowledge_dir, index_dir, settings, screen, resources)
-        if settings.log_questions:
-            from .question_log import QuestionLog
-
-            assistant.question_log = QuestionLog.from_settings(settings)
         try:
-            assistant._load_answering(embedder, rebuild_stale)
+            assistant._load_answering(embedder, draft, build_missing)
         except AssistantError as exc:
-            assistant.problem = exc
             log.error("answers unavailable: %s", exc)
+            assistant.state = replace(assistant.state, problem=exc)
         return assistant
 
-    def _load_answering(self, embedder, rebuild_stale: bool) -> None:
+    def _load_answering(self, embedder, draft: bool, build_missing: bool) -> None:
         from .embedding import serving_embedder
-        from .index import build_index, check_fresh, load_index
-        from .retrieval import Retriever
+        from .encoder_thread import EncoderThread
+        from .index import DRAFT, build_index, check_fresh, index_is_current, load_index
 
-        self.embedder = embedder or serving_embedder()
-        if hasattr(self.embedder, "busy_hint"):
-            self.embedder.busy_hint = lambda: self._answering > 1
-        self.screen.attach_encoder(self.embedder.encode, getattr(self.embedder, "encode_corpus", None))
+        # One thread owns the model, whatever the backend: request threads never call it themselves.
+        self.embedder = EncoderThread.of(embedder or serving_embedder())
+        self.state.screen.attach_encoder(self.embedder.encode, self.embedder.encode_corpus)
+        published = self.index_dir
+        if draft and not index_is_current(self.knowledge_dir, published, self.embedder.weights_sha256):
+            self.index_dir = published / DRAFT
+            if not index_is_current(self.knowledge_dir, self.index_dir, self.embedder.weights_sha256):
+                log.warning("answering from a draft of the knowledge as it is now (not published; "
+                            "`make index` publishes it)")
+                build_index(self.knowledge_dir, self.index_dir, embedder=self.embedder, progress=False,
+                            log=log.info, reuse_from=[published])
         try:
             loaded = load_index(self.index_dir)
-            check_fresh(loaded.manifest, self.knowledge_dir, self.embedder.weights_sha256)
+            check_fresh(loaded.manifest, None, self.embedder.weights_sha256)
         except AssistantError as exc:
-            if not rebuild_stale:
+            if not build_missing:
                 raise
-            log.warning("rebuilding the index: %s", exc)
-            build_index(self.knowledge_dir, self.index_dir, embedder=self.embedder, progress=False,
-                        log=log.info)
+            log.warning("publishing a new build: %s", exc)
+            build_index(self.knowledge_dir, self.index_dir, embedder=self.embedder, progress=False, log=log.info)
             loaded = load_index(self.index_dir)
-            check_fresh(loaded.manifest, self.knowledge_dir, self.embedder.weights_sha256)
-        self.serving = Serving(loaded.directory, Retriever.from_settings(loaded, self.settings),
-                               loaded.entries, loaded.manifest)
+        self.state = self._state_for(loaded)
 
-    @property
-    def ready(self) -> bool:
-        return self.serving is not None and self.problem is None
+    def _state_for(self, loaded) -> State:
+        """The state a loaded build publishes: its settings and crisis files, then its index."""
+        from .index import PUBLISHED
+        from .retrieval import Retriever
+
+        staff = loaded.directory / PUBLISHED
+        source = staff if staff.is_dir() else self.knowledge_dir  # builds made before `published/` existed
+        state = _crisis_only_state(source, self._settings_override)
+        if state.problem is not None:
+            raise state.problem
+        if self.embedder is not None:
+            state.screen.attach_encoder(self.embedder.encode, self.embedder.encode_corpus)
+        serving = Serving(loaded.directory, Retriever.from_settings(loaded, state.settings), loaded.entries,
+                          loaded.manifest)
+        return replace(state, serving=serving)
 
     # -- hot reload --------------------------------------------------------------------------
     def reload_if_rebuilt(self) -> bool:
-        """Serve a new build if `index/current` now points elsewhere. A build that fails to
-        load is logged and ignored: the one being served stays. Returns True on a swap."""
+        """Serve a newly published build (index, settings and crisis lines together). A build that
+        fails to load is logged and ignored: the one being served stays. Returns True on a swap."""
         from .index import load_index, resolve_build
-        from .retrieval import Retriever
 
         if self.embedder is None:
             return False
@@ -169,17 +204,16 @@ class Assistant:
                 loaded = load_index(self.index_dir)
                 if loaded.manifest.weights_sha256 != self.embedder.weights_sha256:
                     raise StaleIndexError(f"{loaded.directory}: built with other model weights; not served")
+                state = self._state_for(loaded)
             except AssistantError as exc:
-                log.error("new index not served, keeping the current one: %s", exc)
+                log.error("new build not served, keeping the current one: %s", exc)
                 return False
-            self.serving = Serving(loaded.directory, Retriever.from_settings(loaded, self.settings),
-                                   loaded.entries, loaded.manifest)
-            self.problem = None
-            log.info("now serving index build %s (%d entries)", loaded.directory.name, loaded.manifest.entries)
+            self.state = state
+            log.info("now serving build %s (%d entries)", loaded.directory.name, loaded.manifest.entries)
             return True
 
     def watch_index(self, interval: float = 2.0) -> None:
-        """Poll for rebuilt indexes in a daemon thread (the app calls this)."""
+        """Poll for newly published builds in a daemon thread (the server calls this)."""
         if self._watcher is not None:
             return
 
@@ -197,41 +231,50 @@ class Assistant:
         self._stop_watching.set()
 
     # -- answering -------------------------------------------------------------------------
-    def ask(self, text: object, region: str | None = None) -> Response:
+    def ask(self, text: object, region: str | None = None, *, answer: bool = True) -> Response:
+        """Screen the message for crisis, then find vetted answers. `answer=False` (a visitor over
+        the rate limit): the crisis screen and lines only, no retrieval."""
+        state = self.state  # one snapshot per request: a reload mid-request changes nothing here
         full_text = clean_text(text)
-        region = self.resources.resolve_region(region, self.settings.region)
-        serving = self.serving if self.problem is None else None  # one snapshot per request
+        region = state.resources.resolve_region(region, state.settings.region)
+        if not answer:
+            return self._screen_only(state, full_text, region)
+        serving = state.serving if state.problem is None else None
         key = (full_text, region, serving.build if serving else None)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
         if cached is None:
-            with self._cache_lock:
-                self._answering += 1
-            try:
-                cached = self._answer(full_text, region, serving)
-            finally:
-                with self._cache_lock:
-                    self._answering -= 1
+            cached = self._answer(state, full_text, region, serving)
             if serving is not None and cached.message != UNAVAILABLE:  # never keep a transient failure
                 with self._cache_lock:
                     self._cache[key] = cached
                     while len(self._cache) > self.CACHE_SIZE:
                         self._cache.popitem(last=False)
-        if cached.kind == "fallback" and self.question_log is not None and full_text and serving:
+        if cached.kind == "fallback" and state.question_log is not None and full_text and serving:
             # staff switched logging on; crisis messages never get here
             top = cached.candidates[0].entry.id if cached.candidates else None
-            self.question_log.record_unanswered(full_text, region, top)
+            state.question_log.record_unanswered(full_text, region, top)
         return cached
 
-    def _answer(self, full_text: str, region: str, serving: Serving | None) -> Response:
+    def _screen_only(self, state: State, full_text: str, region: str) -> Response:
+        crisis = state.screen.screen(full_text)  # the model if it answers in time, else the rules
+        crisis_dict = crisis.to_dict()
+        if crisis.detected:
+            crisis_dict.update(state.resources.crisis_reply(region, crisis).to_dict())
+            return self._reply(state, full_text, "crisis", crisis_dict, region=region)
+        return self._reply(state, full_text, "fallback", crisis_dict, region=region, message=TOO_MANY,
+                           helpline=state.resources.helpline_dict(region))
+
+    def _answer(self, state: State, full_text: str, region: str, serving: Serving | None) -> Response:
         """The pipeline for one message. Pure: same text, region and build -> same Response."""
+        settings, screen, resources = state.settings, state.screen, state.resources
         notes: list[str] = []
         question = full_text
-        if len(question) > self.settings.max_question_chars:
-            question = question[: self.settings.max_question_chars]
-            notes.append(f"Your message was long, so only its first {self.settings.max_question_chars} "
+        if len(question) > settings.max_question_chars:
+            question = question[: settings.max_question_chars]
+            notes.append(f"Your message was long, so only its first {settings.max_question_chars} "
                          "characters were used to find an answer.")
 
         variants = serving.retriever.query_variants(question) if serving and question else []
@@ -240,67 +283,94 @@ class Assistant:
             # One encode per message: the question (and its spelling-corrected copy) together with
             # whatever the crisis screen will compare (sentences, clauses): one model call, not two.
             whole = question == full_text  # the screen always sees the whole message
-            crisis_texts = self.screen.texts_to_encode(full_text, have_query_vector=whole)
+            crisis_texts = screen.texts_to_encode(full_text, have_query_vector=whole)
             batch = list(dict.fromkeys([*variants, *crisis_texts]))
             batch_vectors = self._embed(batch)
             if batch_vectors is not None:
                 vectors = batch_vectors[: len(variants)]
                 encoded = dict(zip(batch, batch_vectors))
         reusable = vectors[0] if vectors is not None and question == full_text else None
-        crisis = self.screen.screen(full_text, query_vector=reusable, encoded=encoded)
+        # Without vectors (model failed or overloaded) the screen's own encode would wait again: rules only.
+        crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded) if vectors is not None or not variants
+                  else screen.screen_lexicon(full_text))
         crisis_dict = crisis.to_dict()
         if crisis.detected:
-            crisis_dict.update(self.resources.crisis_reply(region, crisis).to_dict())
+            crisis_dict.update(resources.crisis_reply(region, crisis).to_dict())
 
         if not full_text:
-            return self._reply(full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
+            return self._reply(state, full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
                                region=region, message=GREETING, notes=notes)
         if vectors is None:
-            return self._unavailable(full_text, crisis.detected, crisis_dict, region, notes)
+            return self._unavailable(state, full_text, crisis.detected, crisis_dict, region, notes)
 
         from .policy import decide
 
         try:
-            ranked = serving.retriever.rank(question, vectors, k=self.settings.candidates)
-            decision = decide(ranked, self.settings)
+            ranked = serving.retriever.rank(question, vectors, k=settings.candidates)
+            decision = decide(ranked, settings)
             hits = [Hit(serving.entries[c.position], c.score) for c in ranked]
             shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]
         except AssistantError as exc:  # e.g. an entry file damaged on disk: the crisis reply still goes out
             log.error("answers unavailable: %s", exc)
-            return self._unavailable(full_text, crisis.detected, crisis_dict, region, notes)
+            return self._unavailable(state, full_text, crisis.detected, crisis_dict, region, notes)
         if crisis.detected:
-            return self._reply(full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
+            return self._reply(state, full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
         if decision.confident:
-            return self._reply(full_text, "answer", crisis_dict, answers=shown, candidates=hits,
+            return self._reply(state, full_text, "answer", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
-        return self._reply(full_text, "fallback", crisis_dict, candidates=hits,
-                           suggestions=hits[: self.settings.suggestions], region=region, message=NO_MATCH,
-                           helpline=self.resources.helpline_dict(region), notes=notes)
+        return self._reply(state, full_text, "fallback", crisis_dict, candidates=hits,
+                           suggestions=hits[: settings.suggestions], region=region, message=NO_MATCH,
+                           helpline=resources.helpline_dict(region), notes=notes)
 
-    def _unavailable(self, full_text: str, crisis_detected: bool, crisis_dict: dict, region: str,
+    def _unavailable(self, state: State, full_text: str, crisis_detected: bool, crisis_dict: dict, region: str,
                      notes: list[str]) -> Response:
         """No answers right now (model or index failing): the crisis reply and the helpline still go out."""
-        return self._reply(full_text, "crisis" if crisis_detected else "fallback", crisis_dict,
+        return self._reply(state, full_text, "crisis" if crisis_detected else "fallback", crisis_dict,
                            region=region, message=UNAVAILABLE, notes=notes,
-                           helpline=self.resources.helpline_dict(region))
+                           helpline=state.resources.helpline_dict(region))
 
     def record_feedback(self, entry_id: str, helpful: bool) -> None:
         """A visitor's helpful / not-helpful click: stored only when staff logging is on."""
-        serving = self.serving
-        if self.question_log is not None and serving is not None and serving.entries.position_of(entry_id) is not None:
-            self.question_log.record_feedback(entry_id, helpful)
+        state = self.state
+        if (state.question_log is not None and state.serving is not None
+                and state.serving.entries.position_of(entry_id) is not None):
+            state.question_log.record_feedback(entry_id, helpful)
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
+        from .encoder_thread import ModelBusy
+
         try:
             return self.embedder.encode(texts)
+        except ModelBusy as exc:  # overload: answer without the model rather than keep the visitor waiting
+            log.warning("answers skipped: %s", exc)
+            return None
         except Exception:  # a broken model must not take the crisis path down with it
             log.exception("embedding failed")
             return None
 
-    def _reply(self, query: str, kind, crisis: dict, **fields) -> Response:
-        manifest = self.manifest
+    def _reply(self, state: State, query: str, kind, crisis: dict, **fields) -> Response:
+        manifest = state.serving.manifest if state.serving else None
         index = manifest.summary() if manifest else None
-        if self.problem is not None:
+        if state.problem is not None:
             fields.setdefault("notes", []).append("Answers are temporarily unavailable.")
         return Response(query=query, kind=kind, crisis=crisis, index=index, **fields)
+
+
+def _crisis_only_state(source: Path, settings: Settings | None) -> State:
+    """The crisis screen and lines from `source` (a knowledge directory or a build's published
+    copy), and its settings; a settings problem is recorded, never raised, so crisis lines still work."""
+    from .crisis import CrisisScreen
+    from .crisis_resources import CrisisResources
+
+    screen, resources = CrisisScreen.load(source), CrisisResources.load(source)
+    try:
+        settings = settings or Settings.load(source)
+    except AssistantError as exc:
+        return State(Settings(), screen, resources, problem=exc)
+    question_log = None
+    if settings.log_questions:
+        from .question_log import QuestionLog
+
+        question_log = QuestionLog.from_settings(settings)
+    return State(settings, screen, resources, question_log=question_log)

@@ -1,11 +1,12 @@
-"""Index: embed the knowledge, build FAISS + lexical artifacts, and swap them in atomically.
+"""Index: embed the knowledge, build FAISS + lexical artifacts, and publish them atomically.
 
 Layout of an index directory::
 
     index/
-      current -> builds/<time>-<hash>   (symlink, replaced atomically with os.replace)
+      CURRENT                 names the published build ("builds/<time>-<hash>"), replaced atomically
       builds/<time>-<hash>/
-        manifest.json   model name + weights hash, knowledge content hash, counts, versions, time
+        manifest.json   model name + weights hash, knowledge content hash, counts, versions, time,
+                        and each artifact's size and sha256 (a damaged copy is refused, never served)
         entries.jsonl   the vetted entries, one JSON object per line (read on demand: entry_store.py)
         views.npz       which entry each vector belongs to, and its kind (views.py)
         vectors.faiss   one vector per view
@@ -13,13 +14,19 @@ Layout of an index directory::
         lexical/        BM25 index (bm25s)
         classifier.npz  entry classifier trained on the knowledge's phrasings (small indexes only)
         not_covered.npz detector of questions like the knowledge's `not_covered:` list (if any)
+        published/      the staff's settings.yaml and crisis/*.yaml as they were published: a running
+                        server takes crisis numbers and settings from here, so they go live with `build`
+      draft/            the same layout, for `ask` and `eval` on unpublished edits: never served
 
-A failed build never touches `current`, so the index being served stays byte-for-byte
-as it was.
+`CURRENT` is a plain file, not a symlink, so the directory survives any copy (`cp -rL`, a zip,
+object storage). A failed build never touches it, so the build being served stays byte-for-byte
+as it was. Indexes made before `CURRENT` existed (a `current` symlink) are still read, and the
+next build replaces the symlink with the file.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -38,11 +45,14 @@ import numpy as np
 from .classifier import train_entry_classifier, train_not_covered_detector
 from .entry_store import ENTRIES_FILE, EntryStore, write_entries
 from .errors import IndexError_, StaleIndexError
-from .knowledge import Entry, Knowledge, load_knowledge, source_fingerprint
+from .knowledge import CONFIG_FILES, Entry, Knowledge, load_knowledge, source_fingerprint
 from .views import View, entry_views, lexical_document
 
 FORMAT_VERSION = 2  # 2: entries.jsonl + views.npz instead of entries.json
-CURRENT = "current"
+POINTER = "CURRENT"  # a text file naming the published build
+LEGACY_LINK = "current"  # the symlink older versions published through
+DRAFT = "draft"  # index directory (inside the served one) for unpublished edits
+PUBLISHED = "published"  # a build's copy of the staff's settings and crisis overrides
 VIEWS = "views.npz"
 VIEW_TEXTS = "view_texts.json"
 NOT_COVERED = "not_covered.npz"
@@ -76,6 +86,8 @@ class Manifest:
     reused_vectors: int = 0  # vectors taken from the previous build instead of embedded again
     source_hash: str = ""  # knowledge.source_fingerprint of the files built from ("" if they changed meanwhile)
     not_covered: int = 0  # `not_covered:` questions the not-covered detector learnt from
+    published_hash: str = ""  # published_hash() of the settings and crisis files copied into the build
+    artifacts: dict[str, list] = field(default_factory=dict)  # file -> [size, sha256] (artifact_record)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -87,9 +99,9 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(**data)
         except FileNotFoundError:
-            raise IndexError_(f"{path}: no manifest; build the index with `python -m assistant build`") from None
-        except (ValueError, TypeError) as exc:
-            raise IndexError_(f"{path}: manifest is unreadable ({exc}); rebuild with `python -m assistant build`") from None
+            raise IndexError_(f"{path}: no manifest; build the index with `make index`") from None
+        except (ValueError, TypeError, OSError) as exc:
+            raise IndexError_(f"{path}: manifest is unreadable ({exc}); rebuild with `make index`") from None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -111,13 +123,83 @@ def _versions() -> dict[str, str]:
 
 
 def resolve_build(index_dir: Path) -> Path:
-    """The directory of the build being served (follows the `current` symlink)."""
-    current = index_dir / CURRENT
-    if current.exists():
-        return current.resolve()
+    """The directory of the published build (named by the `CURRENT` file)."""
+    index_dir = Path(index_dir)
+    pointer = index_dir / POINTER
+    if pointer.is_file():
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexError_(f"{pointer}: unreadable ({exc}); rebuild with `make index`") from None
+        build = index_dir / name
+        if not name or Path(name).parent != Path(BUILDS) or not (build / "manifest.json").is_file():
+            raise IndexError_(f"{pointer}: names {name!r}, which is not a complete build under {index_dir / BUILDS} "
+                              "(a partial copy?); rebuild with `make index`")
+        return build
+    legacy = index_dir / LEGACY_LINK
+    if legacy.exists():  # an older index: the symlink, or the directory a copy made of it
+        return legacy.resolve()
     if (index_dir / "manifest.json").exists():  # a plain directory of artifacts also works
         return index_dir
-    raise IndexError_(f"{index_dir}: no index built yet; run `python -m assistant build` (or `make index`)")
+    raise IndexError_(f"{index_dir}: no index built yet; run `make index` (or `python -m assistant build`)")
+
+
+def published_files(knowledge_dir: Path | str) -> list[Path]:
+    """The staff files a build publishes besides the entries: settings.yaml and crisis/*.yaml."""
+    from .crisis import overlay_files
+
+    knowledge_dir = Path(knowledge_dir)
+    settings = [knowledge_dir / name for name in sorted(CONFIG_FILES) if (knowledge_dir / name).is_file()]
+    return settings + overlay_files(knowledge_dir)
+
+
+def published_hash(knowledge_dir: Path | str) -> str:
+    """sha256 over the names and bytes of `published_files`: what a build of them would publish."""
+    knowledge_dir = Path(knowledge_dir)
+    digest = hashlib.sha256()
+    for path in published_files(knowledge_dir):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        digest.update(f"{path.relative_to(knowledge_dir).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _copy_published(knowledge_dir: Path, build: Path) -> None:
+    for path in published_files(knowledge_dir):
+        target = build / PUBLISHED / path.relative_to(knowledge_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (build / PUBLISHED).mkdir(exist_ok=True)  # present even when there is nothing to publish
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def artifact_record(build: Path) -> dict[str, list]:
+    """Every file of a build but the manifest: relative path -> [size, sha256]."""
+    return {path.relative_to(build).as_posix(): [path.stat().st_size, _file_digest(path)]
+            for path in sorted(build.rglob("*")) if path.is_file() and path.name != "manifest.json"}
+
+
+def verify_artifacts(build: Path, manifest: "Manifest") -> None:
+    """Refuse a build whose files are not those its manifest records (a partial or damaged copy)."""
+    for name, (size, sha256) in manifest.artifacts.items():
+        path = build / name
+        try:
+            ok = path.stat().st_size == size and _file_digest(path) == sha256
+        except OSError:
+            ok = False
+        if not ok:
+            raise IndexError_(f"{path}: missing or not the file this build wrote (a partial or damaged copy); "
+                              "rebuild with `make index`")
 
 
 def make_faiss_index(vectors: np.ndarray):
@@ -159,15 +241,20 @@ def build_index(
     embedder=None,
     progress: bool = True,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+    reuse_from: Sequence[Path] = (),
 ) -> Manifest:
-    """Validate, embed and write a new index build, then point `current` at it.
+    """Validate, embed and write a new index build, then publish it (point `CURRENT` at it).
 
-    Raises KnowledgeError (nothing written) when the knowledge is invalid.
+    Raises KnowledgeError (nothing written) when the knowledge is invalid. `reuse_from`: other
+    index directories whose vectors may be reused (a draft reuses the published build's).
     """
     started = time.perf_counter()
     knowledge_dir, index_dir = Path(knowledge_dir), Path(index_dir)
     fingerprint = source_fingerprint(knowledge_dir)
     knowledge = load_knowledge(knowledge_dir)  # raises before anything is written
+    from .config import Settings
+
+    Settings.load(knowledge_dir)  # settings.yaml is published with the build: refuse a broken one
     if source_fingerprint(knowledge_dir) != fingerprint:
         fingerprint = ""  # edited while being read: serving will parse the files to compare
     for warning in knowledge.warnings:
@@ -175,7 +262,9 @@ def build_index(
     if embedder is None:
         embedder = bulk_embedder(log)
 
-    known = previous_vectors(index_dir, embedder, log)
+    known: dict[str, np.ndarray] = {}
+    for directory in (*reuse_from, index_dir):
+        known.update(previous_vectors(Path(directory), embedder, log))
     memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log, known=known,
                            not_covered=knowledge.not_covered)
 
@@ -187,6 +276,7 @@ def build_index(
     try:
         staging.mkdir()
         _write_artifacts(staging, memory)
+        _copy_published(knowledge_dir, staging)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             model_name=embedder.name,
@@ -204,6 +294,8 @@ def build_index(
             reused_vectors=memory.reused_vectors,
             source_hash=fingerprint,
             not_covered=memory.not_covered,
+            published_hash=published_hash(staging / PUBLISHED),
+            artifacts=artifact_record(staging),
         )
         (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
         os.replace(staging, final)
@@ -362,17 +454,24 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
 
 
 def _point_current_at(index_dir: Path, build: Path) -> None:
-    link = index_dir / CURRENT
-    temporary = index_dir / f".current-{os.getpid()}"
-    if temporary.is_symlink() or temporary.exists():
-        temporary.unlink()
-    os.symlink(Path(BUILDS) / build.name, temporary)
-    os.replace(temporary, link)  # atomic: readers see the old build or the new one
+    """Publish `build`: write `CURRENT` beside it atomically (readers see the old name or the new)."""
+    pointer = index_dir / POINTER
+    temporary = index_dir / f".{POINTER}-{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(f"{BUILDS}/{build.name}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, pointer)
+    legacy = index_dir / LEGACY_LINK  # an older index's symlink, or a copy's directory: CURRENT rules now
+    if legacy.is_symlink() or legacy.is_file():
+        legacy.unlink()
+    elif legacy.is_dir():
+        shutil.rmtree(legacy, ignore_errors=True)
 
 
 def _prune_old_builds(index_dir: Path) -> None:
     builds = index_dir / BUILDS
-    current = (index_dir / CURRENT).resolve()
+    current = resolve_build(index_dir).resolve()
     done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
     for old in done[KEEP_BUILDS:]:
         if old.resolve() != current:
@@ -405,6 +504,7 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
     manifest = Manifest.read(build)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexError_(f"{build}: index format {manifest.format_version}, expected {FORMAT_VERSION}; rebuild")
+    verify_artifacts(build, manifest)
     try:
         with np.load(build / VIEWS, allow_pickle=False) as views:
             view_entry = views["entry"].astype(np.int64)
@@ -450,8 +550,9 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
                        not_covered_detector=detector, not_covered=manifest.not_covered)
 
 
-def index_is_current(knowledge_dir: Path | str, index_dir: Path | str) -> bool:
-    """True when an index exists and was built from this knowledge with the expected model.
+def index_is_current(knowledge_dir: Path | str, index_dir: Path | str, weights_sha256: str | None = None) -> bool:
+    """True when an index exists and was built from this knowledge (entries, settings and crisis
+    files) with the expected model.
 
     Cheap: reads the manifest only (no model, no FAISS). Invalid knowledge counts as
     not current, so the build that follows reports the problems.
@@ -461,27 +562,32 @@ def index_is_current(knowledge_dir: Path | str, index_dir: Path | str) -> bool:
 
     try:
         manifest = Manifest.read(resolve_build(Path(index_dir)))
-        check_fresh(manifest, knowledge_dir, WEIGHTS_SHA256)
+        check_fresh(manifest, knowledge_dir, weights_sha256 or WEIGHTS_SHA256)
     except AssistantError:
         return False
     return manifest.format_version == FORMAT_VERSION
 
 
-def check_fresh(manifest: Manifest, knowledge: Knowledge | Path | str, weights_sha256: str | None) -> None:
+def check_fresh(manifest: Manifest, knowledge: Knowledge | Path | str | None, weights_sha256: str | None) -> None:
     """Refuse an index built from other knowledge or other model weights. Given a directory,
     the files are parsed only when their bytes differ from those the index was built from
-    (a comment or layout edit keeps the same content hash)."""
+    (a comment or layout edit keeps the same content hash). `knowledge` None: the weights only."""
     if weights_sha256 is not None and manifest.weights_sha256 != weights_sha256:
         raise StaleIndexError(
             f"the index was built with other model weights ({manifest.weights_sha256[:12]}…); "
-            "rebuild it with `python -m assistant build`"
+            "rebuild it with `make index`"
         )
+    if knowledge is None:
+        return
     if not isinstance(knowledge, Knowledge):
+        if manifest.published_hash != published_hash(knowledge):
+            raise StaleIndexError("settings.yaml or the crisis lines (crisis/*.yaml) changed since the last build; "
+                                  "publish them with `make index`")
         if manifest.source_hash and manifest.source_hash == source_fingerprint(knowledge):
             return
         knowledge = load_knowledge(knowledge)
     if manifest.knowledge_hash != knowledge.content_hash:
         raise StaleIndexError(
             "the index was built from different knowledge than what is in the knowledge directory now; "
-            "rebuild it with `python -m assistant build`"
+            "publish the changes with `make index`"
         )

@@ -2,6 +2,7 @@
 import pytest
 
 from assistant.engine import Assistant, clean_text
+from assistant.index import resolve_build
 
 from .conftest import write
 
@@ -63,20 +64,24 @@ def test_clean_text_removes_control_characters():
     assert clean_text(b"\xff ok") == "\ufffd ok"
 
 
-def test_stale_index_is_never_answered_from(tmp_path, embedder):
+def test_edits_go_live_only_when_published_and_drafts_never_touch_the_served_index(tmp_path, embedder):
     from assistant.index import build_index
 
     knowledge, index = tmp_path / "k", tmp_path / "i"
     write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Old.\n")
     build_index(knowledge, index, embedder=embedder, progress=False)
+    published = (index / "CURRENT").read_text()
     write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: New.\n")
-    refused = Assistant.load(knowledge, index, embedder=embedder)
-    assert refused.problem is not None and "different knowledge" in str(refused.problem)
-    reply = refused.ask("how long does group therapy last").to_dict()
-    assert reply["answers"] == [] and reply["kind"] == "fallback"
-    rebuilt = Assistant.load(knowledge, index, embedder=embedder, rebuild_stale=True)
-    assert rebuilt.problem is None
-    assert rebuilt.ask("how long does group therapy last").to_dict()["answers"][0]["answer"] == "New."
+    served = Assistant.load(knowledge, index, embedder=embedder)  # what visitors get: the published build
+    assert served.problem is None
+    assert served.ask("how long does group therapy last").answers[0].entry.answer == "Old."
+    draft = Assistant.load(knowledge, index, embedder=embedder, draft=True)  # `ask` and `eval`
+    assert draft.ask("how long does group therapy last").answers[0].entry.answer == "New."
+    assert (index / "CURRENT").read_text() == published  # the draft published nothing
+    assert served.reload_if_rebuilt() is False
+    build_index(knowledge, index, embedder=embedder, progress=False)  # `make index` publishes
+    assert served.reload_if_rebuilt() is True
+    assert served.ask("how long does group therapy last").answers[0].entry.answer == "New."
 
 
 def test_knowledge_without_settings_or_crisis_files_serves(tmp_path, embedder):
@@ -100,7 +105,7 @@ def test_broken_index_still_screens_for_crisis(tmp_path, embedder):
     assert reply["crisis"]["resources"]
 
 
-def test_hot_reload_swaps_builds_and_ignores_broken_ones(tmp_path, embedder):
+def test_hot_reload_swaps_builds_and_ignores_broken_ones(tmp_path, embedder, caplog):
     from assistant.index import build_index
 
     knowledge, index = tmp_path / "k", tmp_path / "i"
@@ -116,8 +121,9 @@ def test_hot_reload_swaps_builds_and_ignores_broken_ones(tmp_path, embedder):
     # A broken new build is not served.
     write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Broken.\n")
     build_index(knowledge, index, embedder=embedder, progress=False)
-    (index / "current" / "vectors.faiss").write_bytes(b"junk")
+    (resolve_build(index) / "vectors.faiss").write_bytes(b"junk")
     assert assistant.reload_if_rebuilt() is False
+    assert "vectors.faiss" in caplog.text and "make index" in caplog.text
     assert assistant.ask("how long does group therapy last").answers[0].entry.answer == "New."
 
 
@@ -181,10 +187,10 @@ def test_an_entry_damaged_on_disk_fails_the_answer_not_the_crisis_reply(tmp_path
     write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Months.\n"
                                 "  - id: two\n    question: What is aftercare?\n    answer: Support after treatment.\n")
     build_index(knowledge, index, embedder=embedder, progress=False)
-    entries_file = index / "current" / "entries.jsonl"
-    first, rest = entries_file.read_bytes().split(b"\n", 1)
-    entries_file.write_bytes(b"x" * len(first) + b"\n" + rest)  # same length: passes the load-time checks
     assistant = Assistant.load(knowledge, index, embedder=embedder)
+    entries_file = resolve_build(index) / "entries.jsonl"  # read on demand: damaged after loading
+    first, rest = entries_file.read_bytes().split(b"\n", 1)
+    entries_file.write_bytes(b"x" * len(first) + b"\n" + rest)
     reply = assistant.ask("how long does group therapy last")
     assert reply.message == UNAVAILABLE and reply.kind == "fallback" and reply.helpline
     crisis = assistant.ask("i want to kill myself")

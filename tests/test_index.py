@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from assistant.errors import IndexError_, KnowledgeError, StaleIndexError
-from assistant.index import build_index, check_fresh, index_is_current, load_index
+from assistant.index import build_index, check_fresh, index_is_current, load_index, resolve_build
 from assistant.knowledge import load_knowledge
 
 from .conftest import ROOT, write
@@ -31,8 +31,8 @@ def test_build_writes_manifest_and_swaps_current(tmp_path, embedder):
     knowledge, index = tmp_path / "k", tmp_path / "i"
     write(knowledge / "a.yaml", MINIMAL)
     manifest = build_index(knowledge, index, embedder=embedder, progress=False)
-    assert (index / "current").is_symlink()
-    on_disk = json.loads((index / "current" / "manifest.json").read_text())
+    assert (index / "CURRENT").read_text() == f"builds/{resolve_build(index).name}\n"  # a file, not a symlink
+    on_disk = json.loads((resolve_build(index) / "manifest.json").read_text())
     assert on_disk["weights_sha256"] == embedder.weights_sha256
     assert on_disk["knowledge_hash"] == load_knowledge(knowledge).content_hash
     assert on_disk["entries"] == 1 and on_disk["views"] == manifest.views >= 2
@@ -130,7 +130,7 @@ def test_not_covered_list_is_built_loaded_and_kept_fresh(tmp_path, embedder):
     knowledge, index = tmp_path / "k", tmp_path / "i"
     write(knowledge / "a.yaml", TWO)
     build_index(knowledge, index, embedder=embedder, progress=False)
-    assert not (index / "current" / "not_covered.npz").exists()
+    assert not (resolve_build(index) / "not_covered.npz").exists()
     write(knowledge / "gaps.yaml", "not_covered:\n  - how much does it cost\n  - where is the clinic\n")
     assert not index_is_current(knowledge, index)  # adding the list changes what the index must learn
     manifest = build_index(knowledge, index, embedder=embedder, progress=False)
@@ -139,7 +139,7 @@ def test_not_covered_list_is_built_loaded_and_kept_fresh(tmp_path, embedder):
     assert loaded.not_covered == 2
     cost = embedder.encode(["what is the price of the sessions"])
     assert not_covered_probability(loaded.not_covered_detector, cost) > 0.5
-    np.savez(index / "current" / "not_covered.npz", weights=np.zeros(3, np.float32), bias=np.float32(0))
+    np.savez(resolve_build(index) / "not_covered.npz", weights=np.zeros(3, np.float32), bias=np.float32(0))
     with pytest.raises(IndexError_, match="not_covered.npz"):
         load_index(index)
 
@@ -148,7 +148,7 @@ def test_corrupt_artifacts_are_refused(tmp_path, embedder):
     knowledge, index = tmp_path / "k", tmp_path / "i"
     write(knowledge / "a.yaml", MINIMAL)
     build_index(knowledge, index, embedder=embedder, progress=False)
-    faiss_file = index / "current" / "vectors.faiss"
+    faiss_file = resolve_build(index) / "vectors.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
     with pytest.raises(IndexError_, match="vectors.faiss"):
         load_index(index)
@@ -162,7 +162,7 @@ def test_entries_are_read_on_demand_and_a_damaged_file_is_refused(tmp_path, embe
     assert list(loaded.entries) == list(load_knowledge(knowledge).entries)
     assert loaded.entries[-1].id == "two" and loaded.entries.position_of("two") == 1
     assert loaded.entries.position_of("not-an-id") is None
-    entries_file = index / "current" / "entries.jsonl"
+    entries_file = resolve_build(index) / "entries.jsonl"
     entries_file.write_bytes(entries_file.read_bytes()[:-20])
     with pytest.raises(IndexError_, match="entries.jsonl"):
         load_index(index)
@@ -223,3 +223,56 @@ def test_batched_embedding_keeps_each_text_with_its_vector(embedder):
     want = embedder.encode(texts)
     assert got.shape == want.shape
     assert np.allclose(got, want, atol=1e-5)
+
+
+# -- copies: the served index is a plain directory that any copy tool keeps ---------------------------
+def test_an_index_copied_by_a_tool_that_follows_links_is_served_and_rebuilt(tmp_path, embedder):
+    import shutil
+
+    knowledge, index, copy = tmp_path / "k", tmp_path / "i", tmp_path / "copy"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    shutil.copytree(index, copy, symlinks=False)  # as cp -rL, a zip or object storage would
+    assert load_index(copy).manifest.entries == 1
+    build_index(knowledge, copy, embedder=embedder, progress=False)
+    assert load_index(copy).directory.parent == copy / "builds"
+
+
+def test_an_older_index_whose_symlink_became_a_directory_is_read_then_replaced(tmp_path, embedder):
+    import shutil
+
+    knowledge, index, copy = tmp_path / "k", tmp_path / "i", tmp_path / "copy"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    build = resolve_build(index)
+    (index / "CURRENT").unlink()
+    os.symlink(f"builds/{build.name}", index / "current")  # the layout before CURRENT existed
+    assert load_index(index).manifest.entries == 1
+    shutil.copytree(index, copy, symlinks=False)  # `current` is now a real directory
+    assert (copy / "current").is_dir() and not (copy / "current").is_symlink()
+    (copy / "current" / "vectors.faiss").write_bytes(b"damaged")
+    with pytest.raises(IndexError_, match="vectors.faiss.*rebuild"):
+        load_index(copy)
+    build_index(knowledge, copy, embedder=embedder, progress=False)  # once failed with IsADirectoryError
+    assert (copy / "CURRENT").is_file() and not (copy / "current").exists()
+    assert load_index(copy).manifest.entries == 1
+
+
+@pytest.mark.parametrize("damage", ["missing file", "truncated file", "same size, other bytes", "pointer to nothing"])
+def test_a_partial_or_damaged_copy_is_refused_with_a_clear_message(tmp_path, embedder, damage):
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    build = resolve_build(index)
+    entries = build / "entries.jsonl"
+    if damage == "missing file":
+        (build / "views.npz").unlink()
+    elif damage == "truncated file":
+        entries.write_bytes(entries.read_bytes()[:-5])
+    elif damage == "same size, other bytes":
+        data = entries.read_bytes()
+        entries.write_bytes(data.replace(b"Group", b"Grope", 1) if b"Group" in data else data[::-1])
+    else:
+        (index / "CURRENT").write_text("builds/20990101T000000000000Z-gone\n")
+    with pytest.raises(IndexError_, match="make index"):
+        load_index(index)
