@@ -26,8 +26,10 @@ install: $(STAMP)
 index: install
 	$(BIN)/python -m assistant build --if-stale
 
+WORKERS ?= 1
+
 run: index
-	$(BIN)/python app.py --host $(HOST) --port $(PORT)
+	$(BIN)/python -m assistant serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install
 	$(BIN)/python -m pytest -q

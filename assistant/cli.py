@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | ask | eval`.
+"""Command line: `python -m assistant build | check | ask | eval | report | import | export | serve`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -95,12 +95,11 @@ def check(knowledge: KnowledgeOpt = Path("knowledge")) -> None:
 
 
 def _read_stdin_questions():
+    """Every input line, blank ones included: one reply per line, so replies line up with input."""
     # Undecodable bytes become U+FFFD instead of crashing the loop.
     stream = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
     for line in stream:
-        line = line.rstrip("\n")
-        if line.strip():
-            yield line
+        yield line.rstrip("\r\n")
 
 
 @app.command()
@@ -110,9 +109,13 @@ def ask(
     index: IndexOpt = Path("index"),
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question (the API contract).")] = False,
     region: Annotated[Optional[str], typer.Option("--region", help="Crisis-line region: US, CA, UK, IE, AU, NZ.")] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild/--no-rebuild", help="Rebuild a stale or missing index first.")] = True,
+    rebuild: Annotated[bool, typer.Option("--rebuild/--no-rebuild", help="Answer from a draft build of unpublished edits (never served to visitors); --no-rebuild answers from the published build only.")] = True,
 ) -> None:
     """Answer questions with vetted text (or crisis lines, or a kind fallback).
+
+    Answers reflect the knowledge files as they are now: edits not yet published with
+    `make index` are answered from a draft build that visitors never see. Reading from
+    stdin, every line gets exactly one reply, blank lines included.
 
     Examples:
       python -m assistant ask "how long does group therapy last"
@@ -121,7 +124,7 @@ def ask(
     from .engine import Assistant
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    assistant = Assistant.load(knowledge, index, rebuild_stale=rebuild)
+    assistant = Assistant.load(knowledge, index, draft=rebuild)
     if assistant.problem is not None:
         typer.echo(f"warning: answers unavailable ({assistant.problem}); crisis lines still work", err=True)
     questions = [" ".join(question)] if question else _read_stdin_questions()
@@ -156,7 +159,7 @@ def evaluate(
     from .engine import Assistant
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    assistant = Assistant.load(knowledge, index, rebuild_stale=True)
+    assistant = Assistant.load(knowledge, index, draft=True)  # measures the edits, publishes nothing
     seed_set = seed_set or list(evaluation.LABELLED_SETS)
     result: dict = {}
     crisis_report = evaluate_crisis(assistant.screen, crisis_set)
@@ -278,6 +281,22 @@ def export(knowledge: KnowledgeOpt = Path("knowledge"),
     except AssistantError as exc:
         _fail(exc)
     typer.echo(f"exported {count} entries", err=True)
+
+
+@app.command()
+def serve(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("index"),
+          host: Annotated[str, typer.Option(envvar="ASSISTANT_HOST", help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(envvar="ASSISTANT_PORT", help="Port to listen on.")] = 7860,
+          workers: Annotated[int, typer.Option(envvar="ASSISTANT_WORKERS", min=1, help="Worker processes (each loads the model, ~300 MB).")] = 1,
+          region: Annotated[Optional[str], typer.Option(help="Default crisis-line region (else settings).")] = None) -> None:
+    """Serve the widget, `POST /api/ask` and `GET /healthz` with worker processes that share the
+    published build. Builds published later go live without a restart; SIGTERM stops within seconds.
+
+    Example: python -m assistant serve --workers 2 --host 0.0.0.0 --port 7860
+    """
+    from .web.serve import serve as run_server
+
+    run_server(knowledge, index, host=host, port=port, workers=workers, region=region)
 
 
 def main() -> None:

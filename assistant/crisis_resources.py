@@ -404,6 +404,11 @@ class CrisisResources:
         markdown = "\n\n".join(parts)
         return CrisisReply(code, headline, (emergency, *lines), markdown, category, third)
 
+    def help_bar(self, region: str | None) -> tuple[Resource, list[Resource]]:
+        """The region's emergency number and primary crisis lines: what a page shows at all times."""
+        data = self._regions[self.resolve_region(region, self.default_region)]
+        return data.emergency, self._primary_lines(data)
+
     def helpline_line(self, region: str | None) -> str:
         """One low-key markdown line for the 'no good match' reply."""
         return self.helpline_dict(region)["markdown"]

@@ -2,6 +2,10 @@
 
 Pure ASGI middleware (no extra dependency). The rate limit is `ASSISTANT_RATE_LIMIT`
 requests per minute per client (default 60; 0 switches it off, as the load benchmarks do).
+Requests to `screened_paths` (asking a question) are never refused by the limit: they go on with
+the seconds to wait recorded in the request (`retry_after_of`), and the handler screens the message
+for crisis without looking for answers. A visitor behind a busy clinic Wi-Fi or a carrier's NAT
+who writes in danger still gets the crisis lines. Every other POST over the limit gets a 429.
 A client is the TCP peer address; behind a reverse proxy, list the proxy addresses in
 `ASSISTANT_TRUSTED_PROXIES` (comma-separated) and the left-most address the proxy appended
 to `X-Forwarded-For` is used instead. Addresses are kept in memory only, never logged.
@@ -61,8 +65,10 @@ class RateLimiter:
 
 class WebGuard:
     def __init__(self, app, rate_limit: int | None = None, trusted_proxies: set[str] | None = None,
-                 frame_ancestors: str | None = None, max_body: int = MAX_BODY_BYTES):
+                 frame_ancestors: str | None = None, max_body: int = MAX_BODY_BYTES,
+                 screened_paths: tuple[str, ...] = ()):
         self.app = app
+        self.screened_paths = tuple(screened_paths)
         self.limiter = RateLimiter(rate_limit_from_env() if rate_limit is None else rate_limit)
         proxies = os.environ.get("ASSISTANT_TRUSTED_PROXIES", "")
         self.trusted = trusted_proxies if trusted_proxies is not None else {p.strip() for p in proxies.split(",") if p.strip()}
@@ -98,12 +104,23 @@ class WebGuard:
             if length is not None and length.isdigit() and int(length) > self.max_body:
                 return await _json(send_with_headers, 413, {"error": f"request too large (limit {self.max_body} bytes)"})
             wait = self.limiter.retry_after(self.client_of(scope))
-            if wait:
+            if wait and scope.get("path", "").startswith(self.screened_paths):
+                scope = dict(scope, state={**scope.get("state", {}), RETRY_AFTER: wait})
+            elif wait:
                 return await _json(send_with_headers, 429,
                                    {"error": "too many questions in a short time; please wait a moment and try again",
                                     "retry_after": wait}, [(b"retry-after", str(wait).encode())])
             receive = _limited_receive(receive, self.max_body)
         return await self.app(scope, receive, send_with_headers)
+
+
+RETRY_AFTER = "assistant_retry_after"
+
+
+def retry_after_of(request) -> int:
+    """Seconds an over-limit client should wait (0 when within the limit), from a Starlette request."""
+    state = getattr(request, "scope", {}).get("state") or {} if request is not None else {}
+    return int(state.get(RETRY_AFTER, 0) or 0)
 
 
 def _limited_receive(receive, limit: int):

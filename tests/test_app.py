@@ -18,7 +18,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import app as widget
+from assistant.web import app as widget
 from .conftest import ROOT
 
 # Gradio's queue trips pandas 3 deprecation warnings (gradio's code, not ours).
@@ -206,13 +206,16 @@ def test_only_ask_is_a_public_api_endpoint(gradio):
     assert list(gradio.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/ask"]
 
 
-def test_events_are_not_serialised_behind_one_visitor(live_server):
-    """Gradio's default is one event at a time; the chat events share a small pool and the API none."""
-    fns = {fn.api_name: fn for fn in live_server.app.state.widget_blocks.fns.values()}
+def test_no_event_keeps_state_on_the_server(live_server):
+    """Any worker process must be able to answer any event: no Gradio queue (its join and its stream
+    can land on two workers) and no gr.State (kept in one worker's memory)."""
+    import gradio as gr
+
+    blocks = live_server.app.state.widget_blocks
+    fns = {fn.api_name: fn for fn in blocks.fns.values()}
     assert fns["ask"].queue is False  # the API endpoint skips the queue: FastAPI's threadpool runs it
-    chat = [fn for name, fn in fns.items() if name.startswith("chat")]
-    assert chat and all(fn.concurrency_limit == widget.CHAT_CONCURRENCY for fn in chat)
-    assert len({fn.concurrency_id for fn in chat}) == 1
+    assert all(fn.queue is False for fn in blocks.fns.values() if fn.fn is not None)
+    assert not [b for b in blocks.blocks.values() if isinstance(b, gr.State)]
 
 
 def test_gradio_clients_run_concurrently(gradio):

@@ -288,3 +288,58 @@ def test_text_has_readable_contrast(widget, theme):
     low = {s: (round(r, 2) if r else "missing") for s, r in ratios.items() if r is None or r < 4.5}
     assert not low, low
     widget.screenshot(f"contrast-{theme}-360px")
+
+
+# -- whatever goes wrong, the page itself carries the region's lines -------------------------------
+def test_the_help_bar_shows_the_regions_lines_and_follows_the_selector(widget):
+    widget.open("?region=UK")
+    bar = widget.page.locator("#help-bar p:not([hidden])")
+    assert bar.count() == 1
+    assert bar.locator('a[href="tel:999"]').is_visible()
+    widget.page.locator("#region input").click()
+    widget.page.get_by_role("option", name="AU").click()
+    widget.page.wait_for_function("document.querySelector('#help-bar p:not([hidden])').dataset.helpRegion === 'AU'",
+                                  timeout=5_000)
+    assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:000"]').is_visible()
+
+
+def test_the_help_bar_stays_when_the_server_cannot_be_reached(widget):
+    widget.open("?region=AU")
+    widget.page.route("**/gradio_api/**", lambda route: route.abort())  # the network fails from here on
+    box = widget.page.locator("#question textarea")
+    box.fill("i want to end my life")
+    box.press("Enter")
+    widget.page.wait_for_timeout(1_000)
+    assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:000"]').is_visible()
+
+
+def test_a_crisis_message_over_the_rate_limit_gets_the_crisis_block(seed_assistant, browser_context):
+    import threading
+    import time
+
+    import uvicorn
+
+    from assistant.web import app as web_app
+
+    from .test_app import _free_port
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(web_app.build_app(seed_assistant, "US", rate_limit=4), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    page = browser_context.new_page()
+    try:
+        widget = Widget(page, f"http://127.0.0.1:{port}").open("?region=UK")
+        replies = [widget.ask(f"what is group therapy {n}") for n in range(4)]  # with the page load: over
+        assert "many questions in a short time" in replies[-1]
+        reply = widget.ask("i took all my pills and want to die")
+        assert "999" in reply
+        assert widget.page.locator("#crisis-block").is_visible()
+        assert widget.page.locator('#crisis-block a[href="tel:999"]').count() == 1
+    finally:
+        page.close()
+        server.should_exit = True
+        thread.join(10)

@@ -19,6 +19,11 @@ def test_ask_json_reads_stdin_one_object_per_line(seed_index):
     assert result.returncode == 0, result.stderr.decode()
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [r["kind"] for r in lines] == ["answer", "fallback", "fallback", "crisis"]
+    blank = run("ask", "--json", "--knowledge", str(knowledge), "--index", str(index),
+                stdin=b"what is group therapy\n\n   \ni want to end it all\n")
+    replies = [json.loads(line) for line in blank.stdout.decode().splitlines()]
+    assert len(replies) == 4  # one reply per input line, blank lines included, so they line up
+    assert [r["kind"] for r in replies][1:] == ["fallback", "fallback", "crisis"]
     for reply in lines:
         assert {"query", "kind", "crisis", "answers", "candidates"} <= set(reply)
         assert isinstance(reply["crisis"]["detected"], bool)
@@ -32,3 +37,25 @@ def test_ask_readable_reply_and_region(seed_index):
                  "my", "mate", "took", "too", "many", "pills")
     assert result.returncode == 0, result.stderr.decode()
     assert "000" in result.stdout.decode()
+
+
+def test_ask_on_edited_knowledge_answers_the_draft_and_publishes_nothing(tmp_path, seed_index):
+    import shutil
+
+    source, _ = seed_index
+    knowledge, index = tmp_path / "knowledge", tmp_path / "index"
+    shutil.copytree(source, knowledge)
+    assert run("build", "-q", "--knowledge", str(knowledge), "--index", str(index)).returncode == 0
+    published = (index / "CURRENT").read_text()
+    builds = sorted(p.name for p in (index / "builds").iterdir())
+    faq = knowledge / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace("There is no single answer.", "DRAFT: there is no single answer."),
+                   encoding="utf-8")
+    result = run("ask", "--json", "--knowledge", str(knowledge), "--index", str(index),
+                 "how long does group therapy last in aftercare")
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["answers"][0]["answer"].startswith("DRAFT")
+    assert (index / "CURRENT").read_text() == published  # the served build is untouched
+    assert sorted(p.name for p in (index / "builds").iterdir()) == builds
+    assert run("eval", "--crisis", "--knowledge", str(knowledge), "--index", str(index)).returncode == 0
+    assert (index / "CURRENT").read_text() == published

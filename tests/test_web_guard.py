@@ -1,7 +1,7 @@
 """HTTP hardening: headers, size limit, rate limit with a clear 429, proxy-aware client identity."""
 from fastapi.testclient import TestClient
 
-import app as widget
+from assistant.web import app as widget
 from assistant.web_guard import RateLimiter, WebGuard
 
 
@@ -9,9 +9,28 @@ def test_rate_limit_gives_a_clear_429(seed_assistant):
     client = TestClient(widget.build_app(seed_assistant, "US", rate_limit=3))
     codes = [client.post("/api/ask", json={"question": f"what is group therapy {n}"}).status_code for n in range(4)]
     assert codes == [200, 200, 200, 429]
-    refused = client.post("/api/ask", json={"question": "again"})
+    refused = client.post("/api/ask", json={"question": "what is group therapy"})
     assert int(refused.headers["retry-after"]) >= 1
     assert "try again" in refused.json()["error"]
+    assert refused.json()["answers"] == [] and refused.json()["helpline"]  # no answers, but a helpline
+
+
+def test_a_crisis_message_over_the_rate_limit_still_gets_the_crisis_lines(seed_assistant):
+    """A clinic's Wi-Fi or a carrier's NAT puts many visitors behind one address."""
+    client = TestClient(widget.build_app(seed_assistant, "UK", rate_limit=2))
+    for n in range(3):
+        client.post("/api/ask", json={"question": f"what is group therapy {n}"})
+    reply = client.post("/api/ask", json={"question": "i took all my pills and want to die"})
+    assert reply.status_code == 429
+    data = reply.json()
+    assert data["kind"] == "crisis" and data["crisis"]["detected"]
+    assert any(r.get("tel") == "999" for r in data["crisis"]["resources"])
+
+
+def test_other_posts_over_the_limit_are_refused_outright(seed_assistant):
+    client = TestClient(widget.build_app(seed_assistant, "US", rate_limit=1))
+    client.post("/api/ask", json={"question": "hello"})
+    assert client.post("/anything-else", json={}).status_code == 429
 
 
 def test_security_headers_and_size_limit(seed_assistant):
