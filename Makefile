@@ -42,6 +42,7 @@ eval: index
 
 bench: index
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf index/current index/builds .pytest_cache

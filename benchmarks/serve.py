@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import free_port, load, questions  # noqa: E402
+from run import free_port, load, questions, rss_mb  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "serve.json"
 ANSWER_WITHIN = 20.0
@@ -63,22 +63,6 @@ def stop(process: subprocess.Popen) -> float | None:
         process.kill()
         process.wait()
         return None
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (the master and its workers)."""
-    total, pids = 0.0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        pids.extend(int(child) for child in children)
-    return round(total)
 
 
 def cold_starts(runs: int, clients: int = 16) -> dict:
@@ -134,7 +118,7 @@ def throughput(seconds: float) -> list[dict]:
             load(port, 16, 3.0, texts)  # warm every worker
             for clients in (16, 64):
                 row = {"workers": workers, **load(port, clients, seconds, texts)}
-                row["rss_mb"] = tree_rss_mb(process.pid)
+                row["rss_mb"] = round(rss_mb(process.pid))
                 rows.append(row)
                 print(f"  {workers} worker(s), {clients} clients: {row['rps']} req/s, p50 {row['p50_ms']} ms, "
                       f"p99 {row['p99_ms']} ms, {row['errors']} errors, {row['rss_mb']} MB", flush=True)

@@ -195,3 +195,55 @@ def test_an_entry_damaged_on_disk_fails_the_answer_not_the_crisis_reply(tmp_path
     assert reply.message == UNAVAILABLE and reply.kind == "fallback" and reply.helpline
     crisis = assistant.ask("i want to kill myself")
     assert crisis.kind == "crisis" and crisis.to_dict()["crisis"]["resources"]
+
+
+class StalledEncoder:
+    """The real model for loading, then a model that never answers in time (overload)."""
+
+    def __init__(self, inner):
+        self.inner, self.stalled = inner, False
+        self.name, self.weights_sha256, self.dimension = inner.name, inner.weights_sha256, inner.dimension
+
+    def encode(self, texts, batch_size=64, progress=False):
+        if self.stalled:
+            import time
+
+            time.sleep(1.0)
+        return self.inner.encode(texts, batch_size, progress)
+
+    def encode_corpus(self, texts, batch_size=64, progress=False):
+        return self.inner.encode_corpus(texts, batch_size, progress)
+
+
+def test_an_overloaded_model_still_lets_crisis_replies_out_at_once(seed_index, embedder):
+    import time
+
+    from assistant.engine import UNAVAILABLE
+    from assistant.encoder_thread import EncoderThread
+
+    knowledge, index = seed_index
+    stalled = StalledEncoder(embedder)
+    assistant = Assistant.load(knowledge, index, embedder=EncoderThread(stalled, timeout=0.2))
+    stalled.stalled = True
+    started = time.monotonic()
+    crisis = assistant.ask("i took all my pills and want to die").to_dict()
+    assert time.monotonic() - started < 1.0  # the crisis reply did not wait for the model
+    assert crisis["kind"] == "crisis" and crisis["crisis"]["resources"]
+    assert assistant.ask("how long does group therapy last").message == UNAVAILABLE
+
+
+def test_settings_go_live_with_the_next_build_without_a_restart(tmp_path, embedder):
+    from assistant.index import build_index
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Months.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    assert assistant.question_log is None and assistant.settings.region == "US"
+    write(knowledge / "settings.yaml", f"log_questions: true\nlog_path: {tmp_path / 'log.sqlite3'}\nregion: UK\n")
+    assert assistant.reload_if_rebuilt() is False  # an edit alone publishes nothing
+    assert assistant.question_log is None
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assert assistant.reload_if_rebuilt() is True
+    assert assistant.question_log is not None and assistant.settings.region == "UK"
+    assert assistant.ask("i want to kill myself").region == "UK"
