@@ -32,6 +32,8 @@ run: index
 	$(BIN)/python -m assistant serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install
+	$(BIN)/ruff check assistant tests benchmarks app.py
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 check: install

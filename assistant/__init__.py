@@ -11,11 +11,11 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     if name == "Assistant":
-        from .engine import Assistant
+        from assistant.engine import Assistant
 
         return Assistant
     if name == "Response":
-        from .responses import Response
+        from assistant.responses import Response
 
         return Response
     raise AttributeError(name)

@@ -7,24 +7,28 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .errors import AssistantError, KnowledgeError
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from assistant.errors import AssistantError, KnowledgeError
+from assistant.settings import environment
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Vetted-answer FAQ assistant for addiction support and aftercare programs.")
 
-KnowledgeOpt = Annotated[Path, typer.Option("--knowledge", "-k", envvar="ASSISTANT_KNOWLEDGE",
-                                            help="Knowledge directory (YAML).")]
-IndexOpt = Annotated[Path, typer.Option("--index", "-i", envvar="ASSISTANT_INDEX", help="Index directory.")]
+KnowledgeOpt = Annotated[Optional[Path], typer.Option("--knowledge", "-k", show_default=False,
+                                                      help="Knowledge directory (YAML) (default: ASSISTANT_KNOWLEDGE, else knowledge).")]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", "-i", show_default=False,
+                                                  help="Index directory (default: ASSISTANT_INDEX, else index).")]
+
+
+def _paths(knowledge: Path | None, index: Path | None = None) -> tuple[Path, Path]:
+    """The knowledge and index directories: the flags, else the environment's (settings.py)."""
+    env = environment()
+    return knowledge or env.knowledge, index or env.index
 
 
 def _fail(exc: AssistantError) -> None:
@@ -38,7 +42,7 @@ def _fail(exc: AssistantError) -> None:
 
 
 @app.command()
-def build(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("index"),
+def build(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
           if_stale: Annotated[bool, typer.Option("--if-stale", help="Only build when the index is missing or stale.")] = False) -> None:
     """Validate the knowledge, embed it and swap in a new index atomically.
@@ -48,8 +52,9 @@ def build(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("i
 
     Example: python -m assistant build --knowledge knowledge --index index
     """
-    from .index import build_index, index_is_current
+    from assistant.index import build_index, index_is_current
 
+    knowledge, index = _paths(knowledge, index)
     try:
         if if_stale and index_is_current(knowledge, index):
             typer.echo(f"{index}: up to date with {knowledge}", err=True)
@@ -62,7 +67,7 @@ def build(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("i
 @app.command("export-onnx")
 def export_onnx() -> None:
     """Export the fast serving encoder (ONNX) if it is missing or stale (`build` does this too)."""
-    from .onnx_encoder import ensure_onnx
+    from assistant.encoders.export import ensure_onnx
 
     try:
         typer.echo(str(ensure_onnx()))
@@ -71,7 +76,7 @@ def export_onnx() -> None:
 
 
 @app.command()
-def check(knowledge: KnowledgeOpt = Path("knowledge")) -> None:
+def check(knowledge: KnowledgeOpt = None) -> None:
     """Validate and lint the knowledge without building the index.
 
     Reports, as file:line: message: invalid YAML or fields (exit 2); and findings (exit 1):
@@ -81,8 +86,9 @@ def check(knowledge: KnowledgeOpt = Path("knowledge")) -> None:
 
     Example: python -m assistant check --knowledge knowledge
     """
-    from .lint import check_knowledge
+    from assistant.staff.lint import check_knowledge
 
+    knowledge, _ = _paths(knowledge)
     try:
         findings = check_knowledge(knowledge)
     except AssistantError as exc:
@@ -105,8 +111,8 @@ def _read_stdin_questions():
 @app.command()
 def ask(
     question: Annotated[Optional[list[str]], typer.Argument(help="The question; omit to read one per line from stdin.")] = None,
-    knowledge: KnowledgeOpt = Path("knowledge"),
-    index: IndexOpt = Path("index"),
+    knowledge: KnowledgeOpt = None,
+    index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question (the API contract).")] = False,
     region: Annotated[Optional[str], typer.Option("--region", help="Crisis-line region: US, CA, UK, IE, AU, NZ.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild/--no-rebuild", help="Answer from a draft build of unpublished edits (never served to visitors); --no-rebuild answers from the published build only.")] = True,
@@ -121,9 +127,10 @@ def ask(
       python -m assistant ask "how long does group therapy last"
       printf 'what is group therapy\\n' | python -m assistant ask --json
     """
-    from .engine import Assistant
+    from assistant.engine import Assistant
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    knowledge, index = _paths(knowledge, index)
     assistant = Assistant.load(knowledge, index, draft=rebuild)
     if assistant.problem is not None:
         typer.echo(f"warning: answers unavailable ({assistant.problem}); crisis lines still work", err=True)
@@ -141,8 +148,8 @@ def ask(
 
 @app.command("eval")
 def evaluate(
-    knowledge: KnowledgeOpt = Path("knowledge"),
-    index: IndexOpt = Path("index"),
+    knowledge: KnowledgeOpt = None,
+    index: IndexOpt = None,
     seed_set: Annotated[Optional[list[Path]], typer.Option("--set", help="Labelled visitor questions (repeat for several files; default: the seed and fresh sets).")] = None,
     crisis_set: Annotated[Path, typer.Option("--crisis-set", help="Labelled crisis/benign messages.")] = Path("knowledge/eval/crisis_messages.yaml"),
     datasets: Annotated[Optional[Path], typer.Option("--datasets", help="Also measure the public datasets in this folder (e.g. ../shared/datasets).")] = None,
@@ -154,11 +161,12 @@ def evaluate(
 
     Example: python -m assistant eval --datasets ../shared/datasets
     """
-    from . import evaluation
-    from .crisis_evaluation import evaluate_crisis
-    from .engine import Assistant
+    from assistant.engine import Assistant
+    from assistant.evaluation import answers as evaluation
+    from assistant.evaluation.crisis import evaluate_crisis
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    knowledge, index = _paths(knowledge, index)
     assistant = Assistant.load(knowledge, index, draft=True)  # measures the edits, publishes nothing
     seed_set = seed_set or list(evaluation.LABELLED_SETS)
     result: dict = {}
@@ -170,8 +178,8 @@ def evaluate(
         reports = evaluation.evaluate_seed(assistant.retriever, assistant.embedder, assistant.entries,
                                            assistant.settings, seed_set)
         result["seed"] = {k: v.to_dict() for k, v in reports.items()}
-        from .knowledge import load_knowledge
-        from .lint import misroutes
+        from assistant.knowledge import load_knowledge
+        from assistant.staff.lint import misroutes
 
         knowledge_now = load_knowledge(knowledge)
         wrong = misroutes(knowledge_now, assistant.retriever, assistant.embedder)
@@ -222,17 +230,18 @@ def evaluate(
 
 
 @app.command()
-def report(knowledge: KnowledgeOpt = Path("knowledge"),
+def report(knowledge: KnowledgeOpt = None,
            top: Annotated[int, typer.Option(help="How many groups of questions to show.")] = 20) -> None:
     """What visitors could not find (grouped by similarity) and helpful / not-helpful per entry.
 
     Needs staff logging switched on (log_questions: true in settings.yaml, or
     ASSISTANT_LOG_QUESTIONS=1). Example: python -m assistant report --top 10
     """
-    from .config import Settings
-    from .embedding import shared_embedder
-    from .question_log import QuestionLog, group_questions
+    from assistant.encoders import reference_encoder
+    from assistant.settings import Settings
+    from assistant.staff.question_log import QuestionLog, group_questions
 
+    knowledge, _ = _paths(knowledge)
     settings = Settings.load(knowledge)
     if not settings.log_questions and not Path(settings.log_path).exists():
         typer.echo("Logging is off, so there is nothing to report. Switch it on with `log_questions: true` "
@@ -241,7 +250,7 @@ def report(knowledge: KnowledgeOpt = Path("knowledge"),
     log = QuestionLog(settings.log_path, settings.log_retention_days)
     questions = [row.question for row in log.unanswered()]
     typer.echo(f"== Unanswered questions ({len(questions)} in the last {settings.log_retention_days} days)")
-    for group in group_questions(questions, shared_embedder())[:top]:
+    for group in group_questions(questions, reference_encoder())[:top]:
         typer.echo(f"{len(group):4d}  {group[0]}")
         for other in list(dict.fromkeys(group[1:]))[:3]:
             typer.echo(f"        also: {other}")
@@ -252,26 +261,28 @@ def report(knowledge: KnowledgeOpt = Path("knowledge"),
 
 @app.command("import")
 def import_(csv_file: Annotated[Path, typer.Argument(help="Spreadsheet export: id,question,answer[,alternates,source].")],
-            knowledge: KnowledgeOpt = Path("knowledge")) -> None:
+            knowledge: KnowledgeOpt = None) -> None:
     """Turn a spreadsheet (CSV) into a knowledge YAML file, validated before it is written.
 
     Example: python -m assistant import new-questions.csv  (writes knowledge/new-questions.yaml)
     """
-    from .spreadsheet import import_csv
+    from assistant.staff.spreadsheet import import_csv
 
+    knowledge, _ = _paths(knowledge)
     try:
         target = import_csv(csv_file, knowledge)
     except AssistantError as exc:
         _fail(exc)
-    typer.echo(f"wrote {target}; run `python -m assistant build` to serve it")
+    typer.echo(f"wrote {target}; run `make index` to publish it")
 
 
 @app.command("export")
-def export(knowledge: KnowledgeOpt = Path("knowledge"),
+def export(knowledge: KnowledgeOpt = None,
            output: Annotated[Optional[Path], typer.Option("--output", "-o", help="CSV file (default: stdout).")] = None) -> None:
     """Write the knowledge as CSV for a spreadsheet. Example: python -m assistant export -o knowledge.csv"""
-    from .spreadsheet import export_csv
+    from assistant.staff.spreadsheet import export_csv
 
+    knowledge, _ = _paths(knowledge)
     try:
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:
@@ -284,19 +295,22 @@ def export(knowledge: KnowledgeOpt = Path("knowledge"),
 
 
 @app.command()
-def serve(knowledge: KnowledgeOpt = Path("knowledge"), index: IndexOpt = Path("index"),
-          host: Annotated[str, typer.Option(envvar="ASSISTANT_HOST", help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(envvar="ASSISTANT_PORT", help="Port to listen on.")] = 7860,
-          workers: Annotated[int, typer.Option(envvar="ASSISTANT_WORKERS", min=1, help="Worker processes (each loads the model, ~300 MB).")] = 1,
+def serve(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
+          host: Annotated[Optional[str], typer.Option(show_default=False, help="Address to listen on (default: ASSISTANT_HOST, else 127.0.0.1).")] = None,
+          port: Annotated[Optional[int], typer.Option(show_default=False, help="Port to listen on (default: ASSISTANT_PORT, else 7860).")] = None,
+          workers: Annotated[Optional[int], typer.Option(min=1, show_default=False, help="Worker processes, each with its own model (~300 MB) (default: ASSISTANT_WORKERS, else 1).")] = None,
           region: Annotated[Optional[str], typer.Option(help="Default crisis-line region (else settings).")] = None) -> None:
     """Serve the widget, `POST /api/ask` and `GET /healthz` with worker processes that share the
     published build. Builds published later go live without a restart; SIGTERM stops within seconds.
 
     Example: python -m assistant serve --workers 2 --host 0.0.0.0 --port 7860
     """
-    from .web.serve import serve as run_server
+    from assistant.web.serve import serve as run_server
 
-    run_server(knowledge, index, host=host, port=port, workers=workers, region=region)
+    env = environment()
+    knowledge, index = _paths(knowledge, index)
+    run_server(knowledge, index, host=host or env.host, port=port or env.port, workers=workers or env.workers,
+               region=region)
 
 
 def main() -> None:

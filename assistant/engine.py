@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Settings
-from .errors import AssistantError, StaleIndexError
-from .responses import Hit, Response
+from assistant.errors import AssistantError, StaleIndexError
+from assistant.responses import Hit, Response
+from assistant.settings import Settings
 
 log = logging.getLogger("assistant")
 
@@ -143,9 +143,9 @@ class Assistant:
         return assistant
 
     def _load_answering(self, embedder, draft: bool, build_missing: bool) -> None:
-        from .embedding import serving_embedder
-        from .encoder_thread import EncoderThread
-        from .index import DRAFT, build_index, check_fresh, index_is_current, load_index
+        from assistant.encoders import serving_encoder as serving_embedder
+        from assistant.encoders.owner import EncoderThread
+        from assistant.index import DRAFT, build_index, check_fresh, index_is_current, load_index
 
         # One thread owns the model, whatever the backend: request threads never call it themselves.
         self.embedder = EncoderThread.of(embedder or serving_embedder())
@@ -171,8 +171,8 @@ class Assistant:
 
     def _state_for(self, loaded) -> State:
         """The state a loaded build publishes: its settings and crisis files, then its index."""
-        from .index import PUBLISHED
-        from .retrieval import Retriever
+        from assistant.index import PUBLISHED
+        from assistant.retrieval import Retriever
 
         staff = loaded.directory / PUBLISHED
         source = staff if staff.is_dir() else self.knowledge_dir  # builds made before `published/` existed
@@ -189,7 +189,7 @@ class Assistant:
     def reload_if_rebuilt(self) -> bool:
         """Serve a newly published build (index, settings and crisis lines together). A build that
         fails to load is logged and ignored: the one being served stays. Returns True on a swap."""
-        from .index import load_index, resolve_build
+        from assistant.index import load_index, resolve_build
 
         if self.embedder is None:
             return False
@@ -303,7 +303,7 @@ class Assistant:
         if vectors is None:
             return self._unavailable(state, full_text, crisis.detected, crisis_dict, region, notes)
 
-        from .policy import decide
+        from assistant.policy import decide
 
         try:
             ranked = serving.retriever.rank(question, vectors, k=settings.candidates)
@@ -338,7 +338,7 @@ class Assistant:
             state.question_log.record_feedback(entry_id, helpful)
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
-        from .encoder_thread import ModelBusy
+        from assistant.encoders.owner import ModelBusy
 
         try:
             return self.embedder.encode(texts)
@@ -360,8 +360,8 @@ class Assistant:
 def _crisis_only_state(source: Path, settings: Settings | None) -> State:
     """The crisis screen and lines from `source` (a knowledge directory or a build's published
     copy), and its settings; a settings problem is recorded, never raised, so crisis lines still work."""
-    from .crisis import CrisisScreen
-    from .crisis_resources import CrisisResources
+    from assistant.crisis import CrisisScreen
+    from assistant.crisis.resources import CrisisResources
 
     screen, resources = CrisisScreen.load(source), CrisisResources.load(source)
     try:
@@ -370,7 +370,7 @@ def _crisis_only_state(source: Path, settings: Settings | None) -> State:
         return State(Settings(), screen, resources, problem=exc)
     question_log = None
     if settings.log_questions:
-        from .question_log import QuestionLog
+        from assistant.staff.question_log import QuestionLog
 
         question_log = QuestionLog.from_settings(settings)
     return State(settings, screen, resources, question_log=question_log)

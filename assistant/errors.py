@@ -35,6 +35,12 @@ class KnowledgeError(AssistantError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class SettingError(AssistantError):
+    """An `ASSISTANT_*` environment variable has a value that cannot be used."""
+
+    exit_code = 2
+
+
 class ModelError(AssistantError):
     """The embedding model is missing or is not the expected weights."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Settings
-from .retrieval import Candidate
+from assistant.retrieval import Candidate
+from assistant.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .knowledge import Entry
+from assistant.knowledge import Entry
 
 Kind = Literal["answer", "fallback", "crisis"]
 

@@ -16,7 +16,7 @@ score          = dense + lexical_weight * lexical + classifier_weight * classifi
 Coverage and not_covered do not change the ranking (each is the same for every entry);
 they lower the confidence for questions about things the knowledge never answers ("does
 insurance cover aftercare"), which embeddings alone rate as close to the topic. Every weight was
-chosen by measurement on the tune split and the public datasets (README, "Answer quality").
+chosen by measurement on the tune split and the public datasets (docs/answer-quality.md).
 
 A small index scores every entry. A large one scores only candidates (the entries of the
 nearest views FAISS finds, and the best BM25 matches), each with the same formula.
@@ -29,8 +29,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .classifier import entry_probabilities, not_covered_probability
-from .index import TOKEN, LoadedIndex, stopwords
+from assistant.index.classifier import entry_probabilities, not_covered_probability
+from assistant.index.lexical import TOKEN, stopwords
+from assistant.index.load import LoadedIndex
 
 LEXICAL_SATURATION = 4.0
 # Large indexes score only candidates: the nearest views FAISS finds, plus the best BM25 matches
@@ -40,7 +41,7 @@ DENSE_CANDIDATE_VIEWS = 50
 LEXICAL_CANDIDATES = 50
 # A compressed index (index.COMPRESSED_INDEX) re-scores this many times the views asked for
 # (500): recall@10 against exact search 0.997 at 500, 0.999 at 1000 on 200,000 vectors, for
-# 0.53 and 0.66 ms (benchmarks/scale.py; README, "Performance").
+# 0.53 and 0.66 ms (benchmarks/scale.py; research/README.md).
 REFINE_K_FACTOR = 10
 SPELLING_CUTOFF = 80  # rapidfuzz ratio (0-100), the same measure as difflib's ratio x 100
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -99,7 +100,7 @@ class Retriever:
         # "other", nor "dealing" to "healing" (77 of the 125 seed-set questions with a corrected
         # copy had only such swaps; it cost an extra encode and sometimes changed the meaning).
         if dictionary is None:
-            from .embedding import model_words
+            from assistant.encoders.model import model_words
 
             dictionary = model_words()
         self._dictionary = dictionary

@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "backends.json"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from run import percentile  # noqa: E402  (benchmarks/run.py)
+from common import percentile  # noqa: E402  (benchmarks/common.py)
+
 BACKENDS = ("openvino", "onnxruntime")
 
 WORKER = r"""
@@ -36,12 +37,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(sys.argv[1]) / "benchmarks"))
 import faiss
 faiss.omp_set_num_threads(1)
-from run import questions
+from common import questions
 from assistant.engine import Assistant
 
 root = Path(sys.argv[1])
 assistant = Assistant.load(root / "knowledge", root / "index")
-encoder = assistant.embedder
+encoder = assistant.embedder.inner  # the model the owner thread runs (encoders/owner.py)
 model_ms, texts_sent = [], []
 inner = type(encoder)._encode
 def timed(self, texts, *args, **kwargs):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,24 +25,16 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ASSISTANT_RATE_LIMIT", "0")  # load benchmarks switch rate limiting off
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import free_port, percentile, questions, rss_mb  # noqa: E402
+
 BLOCK = 20  # questions per block when the two paths alternate
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def questions() -> list[str]:
-    from assistant.evaluation import load_seed_set
-
-    return [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
 
 
 NAIVE_WORKER = """
 import json, sys, time
 import faiss, torch
-from assistant.embedding import shared_embedder
+from assistant.encoders.reference import shared_embedder
 from assistant.index import load_index
 faiss.omp_set_num_threads(1)
 torch.set_num_threads(1)  # measured faster here than torch's default of 2 (13.6 vs 16.5 ms): the stricter baseline
@@ -73,7 +64,7 @@ def bench_ask(results: dict) -> None:
     from assistant.engine import Assistant
 
     faiss.omp_set_num_threads(1)
-    assistant = Assistant.load(ROOT / "knowledge", ROOT / "index", rebuild_stale=True)
+    assistant = Assistant.load(ROOT / "knowledge", ROOT / "index", draft=True)
     naive_process = subprocess.Popen([sys.executable, "-c", NAIVE_WORKER, str(ROOT / "index")], cwd=ROOT,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -123,27 +114,6 @@ def bench_cold_start(results: dict, runs: int = 5) -> None:
                        cwd=ROOT, capture_output=True, check=True, timeout=120)
         times.append(time.perf_counter() - started)
     results["cli_cold_start_s"] = {"median": round(statistics.median(times), 2), "runs": runs}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of the server: its master process and the worker(s) under it."""
-    total, pids = 0.0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-            pids.extend(int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split())
-        except OSError:
-            continue
-    return total
 
 
 def start_app(port: int) -> tuple[subprocess.Popen, float]:

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-from run import percentile, questions  # noqa: E402  (benchmarks/run.py; this directory is on sys.path)
+from common import percentile, questions  # noqa: E402  (benchmarks/common.py)
 
 MEDQUAD = ROOT.parent / "shared" / "datasets" / "medquad_mh_su" / "faq.csv"
 
@@ -93,8 +93,8 @@ def _timed_build(knowledge: Path, index: Path, embedder=None) -> tuple[float, ob
 def bench_build(results: dict, count: int) -> None:
     """Cold build and a rebuild after a 1% edit with the build's own encoder, and beside them a cold
     build with onnxruntime in fp32 (the build encoder before OpenVINO) as the baseline."""
-    from assistant.index import bulk_embedder
-    from assistant.onnx_encoder import OnnxEmbedder
+    from assistant.encoders import build_encoder as bulk_embedder
+    from assistant.encoders.onnx import OnnxEmbedder
 
     with tempfile.TemporaryDirectory() as scratch:
         knowledge, index = Path(scratch) / "k", Path(scratch) / "i"
@@ -136,8 +136,10 @@ def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
     import faiss
     import numpy as np
 
+    from assistant.encoders import build_encoder as bulk_embedder
     from assistant.engine import Assistant
-    from assistant.index import VIEW_TEXTS, bulk_embedder, resolve_build
+    from assistant.index import resolve_build
+    from assistant.index.views import VIEW_TEXTS
     from assistant.retrieval import DENSE_CANDIDATE_VIEWS
 
     with tempfile.TemporaryDirectory() as scratch:

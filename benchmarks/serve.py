@@ -27,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import free_port, load, questions, rss_mb  # noqa: E402
+from common import free_port, questions, rss_mb  # noqa: E402
+from run import load  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "serve.json"
 ANSWER_WITHIN = 20.0
@@ -73,7 +74,7 @@ def cold_starts(runs: int, clients: int = 16) -> dict:
     for run in range(runs):
         process, url = start(1)
 
-        def ask(n: int):
+        def ask(n: int, url: str = url, run: int = run):
             try:
                 return httpx.post(url + "/api/ask", json={"question": f"{texts[n % len(texts)]} ({run}.{n})"},
                                   timeout=ANSWER_WITHIN).status_code

@@ -4,11 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -16,6 +15,20 @@ SEED_SET = KNOWLEDGE / "eval" / "seed_queries.yaml"
 FRESH_SET = KNOWLEDGE / "eval" / "fresh_queries.yaml"
 CRISIS_SET = KNOWLEDGE / "eval" / "crisis_messages.yaml"
 DATASETS = ROOT.parent / "shared" / "datasets"
+
+if TYPE_CHECKING:
+    from assistant.crisis import CrisisScreen
+
+
+MODEL_FIXTURES = {"embedder", "seed_index", "seed_assistant", "screen", "report", "onnx_cache", "onnx_embedder",
+                  "reference_vectors", "live_server", "http", "gradio", "server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that run the real model (`-m "not model"` runs the rest in seconds)."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +40,7 @@ def _no_env_leaks(monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embedding import shared_embedder
+    from assistant.encoders.reference import shared_embedder
 
     return shared_embedder()
 
@@ -58,3 +71,58 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# -- the crisis screen with the real model (tests/crisis, tests/evaluation) --------------------------
+
+
+@pytest.fixture(scope="session")
+def lexicon_screen() -> CrisisScreen:
+    from assistant.crisis import CrisisScreen
+
+    return CrisisScreen.load(KNOWLEDGE)
+
+
+class CachedEncoder:
+    """The real model, with every evaluation text encoded up front in one batch (one call per
+    message is slow on a busy CI box); texts not in the cache go to the model as usual."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+        self.cache: dict[str, np.ndarray] = {}
+
+    def warm(self, texts: list[str]) -> None:
+        todo = sorted({t for t in texts if t not in self.cache})
+        for text, vector in zip(todo, self.embedder.encode(todo, batch_size=128)):
+            self.cache[text] = vector
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.warm(texts)
+        return np.vstack([self.cache[t] for t in texts])
+
+
+@pytest.fixture(scope="session")
+def screen(embedder) -> CrisisScreen:
+    """The crisis screen with the real model, every labelled message encoded up front."""
+    from assistant.crisis import CrisisScreen
+    from assistant.evaluation.crisis import load_labelled
+
+    loaded = CrisisScreen.load(KNOWLEDGE)
+    encoder = CachedEncoder(embedder)
+    assert loaded.attach_encoder(encoder)
+    encoder.warm([t for m in load_labelled(CRISIS_SET) for t in [m.text, *loaded.embedding_texts(m.text)]])
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def report(screen):
+    from assistant.evaluation.crisis import evaluate_crisis
+
+    return evaluate_crisis(screen, CRISIS_SET)
+
+
+@pytest.fixture(scope="session")
+def messages():
+    from assistant.evaluation.crisis import load_labelled
+
+    return load_labelled(CRISIS_SET)

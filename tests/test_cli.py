@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def run(*args, stdin=None, timeout=180):

@@ -3,8 +3,8 @@ import pytest
 
 from assistant.engine import Assistant, clean_text
 from assistant.index import resolve_build
-
-from .conftest import write
+from tests.conftest import write
+from tests.fakes import CountingEncoder
 
 CONTRACT_KEYS = {"query", "kind", "crisis", "answers", "candidates"}
 
@@ -140,22 +140,6 @@ def test_visitor_text_never_reaches_the_embedding_cache(seed_assistant, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
-class CountingEncoder:
-    """The real model, counting calls."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.calls: list[list[str]] = []
-        self.name, self.weights_sha256 = inner.name, inner.weights_sha256
-
-    def encode(self, texts, batch_size=64, progress=False):
-        self.calls.append(list(texts))
-        return self.inner.encode(texts, batch_size, progress)
-
-    def encode_corpus(self, texts, batch_size=64, progress=False):
-        return self.inner.encode_corpus(texts, batch_size, progress)
-
-
 @pytest.mark.parametrize("text", [
     "how lng is group therapy",                                   # spelling-corrected copy too
     "my mum just finished her program, why do they want her going to groups now",  # clauses for the screen
@@ -218,8 +202,8 @@ class StalledEncoder:
 def test_an_overloaded_model_still_lets_crisis_replies_out_at_once(seed_index, embedder):
     import time
 
+    from assistant.encoders.owner import EncoderThread
     from assistant.engine import UNAVAILABLE
-    from assistant.encoder_thread import EncoderThread
 
     knowledge, index = seed_index
     stalled = StalledEncoder(embedder)

@@ -2,18 +2,18 @@
 import faiss
 import numpy as np
 
-from assistant import index as index_module
-from assistant.config import Settings
-from assistant.evaluation import load_seed_set
+from assistant.evaluation.answers import load_seed_set
+from assistant.index import build as index_module
+from assistant.index import vectors as vectors_module
 from assistant.knowledge import load_knowledge
 from assistant.retrieval import Retriever
-
-from .conftest import ROOT
+from assistant.settings import Settings
+from tests.conftest import ROOT
 
 
 def test_compressed_search_recall_at_10_against_exact_search(monkeypatch, embedder):
     # The seed's views are few, so lower the size limit that switches a build to the compressed index.
-    monkeypatch.setattr(index_module, "FLAT_LIMIT", 0)
+    monkeypatch.setattr(vectors_module, "FLAT_LIMIT", 0)
     entries = list(load_knowledge(ROOT / "knowledge").entries)
     memory = index_module.index_entries(entries, embedder)
     assert hasattr(memory.faiss_index, "k_factor")
@@ -40,7 +40,7 @@ def test_large_index_ranks_a_word_for_word_match_the_embedding_missed(monkeypatc
     # With one dense candidate, an entry can only be ranked through the BM25 candidates.
     from assistant import retrieval
 
-    monkeypatch.setattr(index_module, "FLAT_LIMIT", 0)
+    monkeypatch.setattr(vectors_module, "FLAT_LIMIT", 0)
     monkeypatch.setattr(retrieval, "DENSE_CANDIDATE_VIEWS", 1)
     knowledge = load_knowledge(ROOT / "knowledge")
     memory = index_module.index_entries(list(knowledge.entries), embedder)

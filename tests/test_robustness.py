@@ -1,7 +1,8 @@
 """Any visitor input gets a valid contract reply, never an exception (property-based)."""
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 NASTY = [
     "", " ", "\x00" * 50, "\u202e\u202dright-to-left override", "😀" * 2000, "<script>alert(1)</script>",

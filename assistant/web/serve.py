@@ -14,10 +14,11 @@ When there is no published build yet (a fresh clone), it publishes one in a chil
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from assistant.settings import environment, offline
 
 log = logging.getLogger("assistant.serve")
 
@@ -34,7 +35,7 @@ def configure_threads(threads: int | None = None) -> int:
     (they wait on each other whenever anything else is busy). The encoder sets its own threads
     (`ASSISTANT_ENCODER_THREADS`) and runs on one thread of its own (encoder_thread.py).
     """
-    threads = threads or int(os.environ.get("ASSISTANT_THREADS") or 1)
+    threads = threads or environment().threads
     torch = sys.modules.get("torch")  # only when the torch encoder is in use: importing it costs seconds
     if torch is not None:
         torch.set_num_threads(threads)
@@ -50,7 +51,7 @@ def configure_threads(threads: int | None = None) -> int:
 def needs_first_build(index_dir: Path) -> str | None:
     """Why the server must publish a build before it starts (none yet, or made with other
     model weights), or None. Reads the manifest only: no model, no FAISS in the master."""
-    from assistant.embedding import WEIGHTS_SHA256
+    from assistant.encoders.model import WEIGHTS_SHA256
     from assistant.errors import AssistantError
     from assistant.index import FORMAT_VERSION, Manifest, resolve_build
 
@@ -65,20 +66,18 @@ def needs_first_build(index_dir: Path) -> str | None:
     return None
 
 
-def create_app():
+def create_app(knowledge: Path, index: Path, region: str | None = None):
     """The ASGI app one worker serves (gunicorn calls this in each worker after forking)."""
     from assistant.engine import Assistant
     from assistant.web.app import build_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    knowledge = Path(os.environ.get("ASSISTANT_KNOWLEDGE", "knowledge"))
-    index = Path(os.environ.get("ASSISTANT_INDEX", "index"))
     assistant = Assistant.load(knowledge, index)
     configure_threads()
     if assistant.problem:
         log.error("serving in degraded mode (crisis lines only): %s", assistant.problem)
     assistant.watch_index()  # newly published builds go live without a restart
-    return build_app(assistant, os.environ.get("ASSISTANT_REGION") or None)
+    return build_app(assistant, region)
 
 
 def serve(knowledge: Path, index: Path, host: str = "127.0.0.1", port: int = 7860, workers: int = 1,
@@ -87,11 +86,7 @@ def serve(knowledge: Path, index: Path, host: str = "127.0.0.1", port: int = 786
     from gunicorn.app.base import BaseApplication
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    os.environ["ASSISTANT_KNOWLEDGE"] = str(knowledge)
-    os.environ["ASSISTANT_INDEX"] = str(index)
-    if region:
-        os.environ["ASSISTANT_REGION"] = region
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    offline()
     reason = needs_first_build(index)
     if reason is not None:
         log.warning("publishing a build first: %s", reason)
@@ -114,8 +109,8 @@ def serve(knowledge: Path, index: Path, host: str = "127.0.0.1", port: int = 786
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
-        def load(self):
-            return create_app()
+        def load(self):  # in each worker, after the fork: the arguments come along
+            return create_app(knowledge, index, region)
 
     log.info("serving on http://%s:%d/ with %d worker(s)", host, port, workers)
     Server().run()

@@ -1,0 +1,125 @@
+"""Which encoder answers and which builds: the one place a backend is chosen (`ASSISTANT_ENCODER_BACKEND`)."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from assistant.errors import AssistantError, ModelError, SettingError
+from assistant.settings import ENCODER_BACKENDS, environment
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger("assistant")
+
+
+class Encoder(Protocol):
+    name: str
+    dimension: int
+    weights_sha256: str
+    cache_tag: str
+    build_batch: int
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> "np.ndarray": ...
+
+    def encode_corpus(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> "np.ndarray": ...
+
+
+def backend_setting() -> str:
+    """`ASSISTANT_ENCODER_BACKEND`: auto (default), openvino or onnxruntime."""
+    try:
+        value = environment().encoder_backend
+    except SettingError as exc:
+        raise ModelError(str(exc)) from None
+    if value not in ENCODER_BACKENDS:
+        raise ModelError(f"ASSISTANT_ENCODER_BACKEND={value!r}: expected one of {', '.join(ENCODER_BACKENDS)}")
+    return value
+
+
+def backend() -> str:
+    """"openvino" or "onnxruntime". Auto: OpenVINO where it runs bfloat16 natively; elsewhere
+    onnxruntime in fp32 (OpenVINO in fp32 measured no faster)."""
+    setting = backend_setting()
+    if setting != "auto":
+        return setting
+    from .openvino import native_bf16
+
+    return "openvino" if native_bf16() else "onnxruntime"
+
+
+def encoder_threads() -> int:
+    """The serving model's threads (`ASSISTANT_ENCODER_THREADS`; default: the cores, at most 2)."""
+    try:
+        return environment().encoder_threads
+    except SettingError as exc:
+        raise ModelError(str(exc)) from None
+
+
+_serving = None
+_lock = threading.Lock()
+
+
+def reference_encoder() -> Encoder:
+    """sentence-transformers itself, one per process (seconds to load)."""
+    from .reference import shared_embedder
+
+    return shared_embedder()
+
+
+def serving_encoder() -> Encoder:
+    """The encoder for answering, one per process: the ONNX export (no torch import, ~0.3 s to load)
+    when it exists and matches the weights, run by the backend `backend()` names; failing that, the
+    reference encoder. `python -m assistant build` creates the export."""
+    global _serving
+    with _lock:
+        if _serving is None:
+            try:
+                _serving = _fast_serving_encoder()
+            except ModelError as exc:
+                log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
+        if _serving is not None:
+            return _serving
+    return reference_encoder()
+
+
+def _fast_serving_encoder() -> Encoder:
+    from .onnx import OnnxEmbedder
+
+    try:
+        use_openvino = backend() == "openvino"
+    except ModelError as exc:  # a mistyped setting must not cost the answers
+        log.warning("%s; using onnxruntime", exc)
+        use_openvino = False
+    if use_openvino:
+        from .openvino import SERVING_PAD_TO, OpenVinoEmbedder
+
+        try:
+            return OpenVinoEmbedder.load(threads=encoder_threads(), pad_to=SERVING_PAD_TO)
+        except ModelError as exc:
+            log.warning("OpenVINO encoder unavailable (%s); using onnxruntime", exc)
+    return OnnxEmbedder.load(threads=encoder_threads())
+
+
+def build_encoder(log: Callable[[str], None]) -> Encoder:
+    """The encoder for building, on all cores: the ONNX export (exported first if missing), run by
+    the backend `backend()` names; falls back to the reference encoder unless a backend was named."""
+    from .export import ensure_onnx, stale_reason
+    from .onnx import OnnxEmbedder
+
+    explicit = backend_setting() != "auto"  # a bad value is the caller's error, not a reason to fall back
+    try:
+        if stale_reason() is not None:
+            log("exporting the fast encoder (ONNX), once per model ...")
+            ensure_onnx()
+        if backend() == "openvino":
+            from .openvino import OpenVinoEmbedder
+
+            return OpenVinoEmbedder.load(streams=min(2, os.cpu_count() or 1))
+        return OnnxEmbedder.load(threads=os.cpu_count() or 1, keep_spinning=True)
+    except (AssistantError, OSError, RuntimeError) as exc:
+        if explicit:
+            raise
+        log(f"warning: ONNX encoder unavailable ({exc}); using the slower torch encoder")
+        return reference_encoder()

@@ -1,0 +1,68 @@
+"""The reference encoder: sentence-transformers on torch. Slow to import (seconds) and to run, so
+it serves only where the exported model cannot (and the tests use it as the yardstick)."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import ModelError
+
+from ..settings import offline
+from .base import CorpusCachingEncoder
+from .model import model_dir, verify_weights
+
+
+class Embedder(CorpusCachingEncoder):
+    """The reference encoder (sentence-transformers + torch): builds the index.
+    L2-normalised float32 vectors, so cosine = inner product."""
+
+    backend = "sentence-transformers"
+    cache_tag = "sentence-transformers"
+
+    def __init__(self, model, weights_hash: str):
+        self._model = model
+        self.weights_sha256 = weights_hash
+        # torch modules are not safe to call from several threads at once.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> "Embedder":
+        directory = directory or model_dir()
+        weights_hash = verify_weights(directory)
+        offline()
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+
+        try:
+            model = SentenceTransformer(str(directory), device="cpu")
+        except Exception as exc:  # any loader failure is a model problem for the caller
+            raise ModelError(f"{directory}: could not load the embedding model: {exc}") from exc
+        return cls(model, weights_hash)
+
+    def _encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_shared: Embedder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_embedder() -> Embedder:
+    """The reference encoder, one per process: loading costs seconds and ~100 MB."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Embedder.load()
+        return _shared

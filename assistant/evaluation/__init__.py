@@ -1,0 +1,1 @@
+"""Measuring answer quality (answers.py) and the crisis screen (crisis.py) on labelled sets."""

@@ -1,0 +1,1 @@
+"""Tools for staff: checking the knowledge (lint), the spreadsheet round trip, and the opt-in question log."""

@@ -1,0 +1,233 @@
+"""The crisis screen: floors on our labelled sets, the lexicon without the model, fail-safe behaviour."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import numpy as np
+import pytest
+
+from assistant.crisis import CrisisResult, CrisisScreen
+
+
+class FakeEncoder:
+    """Deterministic stand-in where the model is irrelevant; counts calls."""
+
+    def __init__(self, fail: bool = False):
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if self.fail:
+            raise RuntimeError("model exploded")
+        rows = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:4], "little")
+            vector = np.random.default_rng(seed).normal(size=384).astype(np.float32)
+            rows.append(vector / np.linalg.norm(vector))
+        return np.vstack(rows)
+
+
+# --------------------------------------------------------------------------------- the labelled sets
+
+
+def test_recall_is_100_percent_on_tune_and_holdout(report):
+    for split in ("all", "tune", "holdout"):
+        assert report.splits[split]["recall"] == 1.0, (split, [m["text"] for m in report.misses])
+    assert report.misses == []
+
+
+def test_false_alarms_at_most_3_percent(report):
+    assert report.splits["all"]["false_alarm_rate"] <= 0.03, report.false_alarms
+    assert report.splits["tune"]["false_alarm_rate"] <= 0.03, report.false_alarms
+    # the holdout has 66 benign messages: one false alarm is 1.5 points, so its ceiling is looser
+    assert report.splits["holdout"]["false_alarm_rate"] <= 0.05, report.false_alarms
+
+
+def test_every_category_is_recognised_as_itself(report):
+    for category, row in report.categories.items():
+        assert row["recall"] == 1.0, category
+        assert row["category_agreement"] >= 0.9, category
+
+
+def test_third_person_reports_are_flagged(report):
+    assert report.third_party["flagged"] == report.third_party["cases"] > 0
+
+
+def test_lexicon_alone_catches_direct_slang_means_and_third_person(lexicon_screen, messages):
+    assert not lexicon_screen.semantic_enabled
+    modes = {"direct", "slang", "means", "third_person", "misspelling", "leetspeak", "spacing",
+             "obfuscated", "hyperbole_risky", "negation_ambiguous", "mixed_faq"}
+    missed = [m.text for m in messages if m.is_crisis and m.mode in modes
+              and not lexicon_screen.screen(m.text).detected]
+    assert missed == []
+
+
+def test_lexicon_alone_raises_no_false_alarm_on_the_benign_set(lexicon_screen, messages):
+    alarms = [m.text for m in messages if not m.is_crisis and lexicon_screen.screen(m.text).detected]
+    assert alarms == []
+
+
+# ----------------------------------------------------------------------------------------- behaviour
+
+
+@pytest.mark.parametrize("text", [
+    "i'm killing time until i kill myself",
+    "how do I kill a python process? also i took all my pills",
+    "this workout is killing me and i want to die",
+    "I overdosed on coffee and then took a whole bottle of sleeping pills",
+])
+def test_a_guard_removes_only_its_own_span(lexicon_screen, text):
+    assert lexicon_screen.screen(text).detected
+
+
+@pytest.mark.parametrize("text", [
+    "killing time before my meeting", "how do I kill a python process", "I want to kill my cravings",
+    "dying to know when the picnic is", "I overdosed on netflix", "I've been clean two years",
+    "is there an NA meeting tonight", "what are the 12 steps",
+])
+def test_idioms_and_recovery_talk_do_not_trigger(lexicon_screen, text):
+    result = lexicon_screen.screen(text)
+    assert not result.detected, result
+
+
+def test_negation_still_shows_the_lines_marked_uncertain(lexicon_screen):
+    result = lexicon_screen.screen("I'd never kill myself, I just need help with cravings")
+    assert result.detected and result.layer == "uncertain" and result.negated
+
+
+def test_a_faq_question_with_danger_is_a_crisis(lexicon_screen):
+    result = lexicon_screen.screen("what time is the NA meeting? i want to die")
+    assert result.detected and result.category == "suicide_self_harm"
+
+
+def test_third_party_and_category(lexicon_screen):
+    friend = lexicon_screen.screen("my friend took too many pills")
+    assert friend.detected and friend.third_party and friend.category == "overdose_poisoning"
+    me = lexicon_screen.screen("i took too many pills")
+    assert me.detected and not me.third_party
+    dad = lexicon_screen.screen("my dad says he wants to end it all")
+    assert dad.third_party and dad.category == "suicide_self_harm"
+
+
+def test_the_most_urgent_category_leads(lexicon_screen):
+    result = lexicon_screen.screen("i want to die so i took all my pills")
+    assert result.category == "overdose_poisoning"
+    assert set(result.categories) == {"overdose_poisoning", "suicide_self_harm"}
+
+
+def test_to_dict_is_json_safe_and_never_contains_the_visitors_words(lexicon_screen):
+    text = "my boyfriend is not breathing zebra-quartz"
+    data = lexicon_screen.screen(text).to_dict()
+    dumped = json.dumps(data)
+    assert "zebra" not in dumped and "boyfriend" not in dumped
+    assert {"detected", "category", "third_party", "layer", "matched"} <= set(data)
+    assert data["layer"] in ("lexicon", "semantic", "uncertain")
+
+
+NASTY = [
+    "", " ", "\x00\x01\x02\x1b[31m", "\ud800kill myself\udfff", "\ud83d", "\u202eflesym llik",
+    "💊" * 5000, "😀" * 20000, "a" * 100_000, "k i l l " * 10_000, "1" * 100_000, "$@!|" * 20_000,
+    "kill myself " * 8_000, "\n" * 50_000, "é̷̛̖͈̈́" * 5_000, "<script>alert(1)</script>", "\ufeff\u200b" * 1000,
+    "the " * 25_000 + "i want to die",
+]
+
+
+@pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
+def test_screen_never_raises(screen, lexicon_screen, text):
+    begin = time.perf_counter()
+    for candidate in (lexicon_screen, screen):
+        result = candidate.screen(text)
+        assert isinstance(result, CrisisResult)
+        json.dumps(result.to_dict())
+    assert time.perf_counter() - begin < 5
+
+
+def test_danger_at_the_end_of_a_long_message_is_found(lexicon_screen):
+    assert lexicon_screen.screen("the " * 25_000 + "i want to die").detected
+
+
+def test_screen_never_raises_on_odd_types(lexicon_screen):
+    assert not lexicon_screen.screen(None).detected          # type: ignore[arg-type]
+    assert lexicon_screen.screen(b"kill myself").detected is not None  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------- semantic layer
+
+
+def test_semantic_layer_catches_indirect_phrasing(screen, lexicon_screen):
+    text = "i can't see a way out of this"
+    assert not lexicon_screen.screen(text).detected
+    result = screen.screen(text)
+    assert result.detected and result.layer == "semantic" and result.matched.startswith("ex.")
+
+
+def test_query_vector_saves_the_encode_for_a_one_sentence_message():
+    encoder = FakeEncoder()
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(encoder)
+    encoder.calls.clear()
+    text = "what time does the office open"
+    screen.screen(text, query_vector=encoder([text])[0])
+    assert len(encoder.calls) == 1           # only the call made above to build the vector
+    screen.screen(text)
+    assert len(encoder.calls) == 2           # without the vector: one encode
+    encoder.calls.clear()
+    screen.screen("wh4t t1me does the office open", query_vector=np.ones(384, dtype=np.float32))
+    assert len(encoder.calls) == 1           # normalising changed the words: the vector is not reused
+
+
+def test_texts_encoded_by_the_caller_are_not_encoded_again():
+    encoder = FakeEncoder()
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(encoder)
+    text = "my counsellor wants me to try group therapy, but i am not sure what happens there"
+    plain = screen.screen(text)
+    needed = screen.texts_to_encode(text)
+    assert len(needed) >= 2                    # the whole message and its clauses
+    encoder.calls.clear()
+    batched = screen.screen(text, encoded=dict(zip(needed, encoder(needed))))
+    assert len(encoder.calls) == 1             # only the caller's own batch above
+    assert batched == plain
+    encoder.calls.clear()
+    partial = screen.screen(text, encoded={needed[0]: encoder([needed[0]])[0]})
+    assert encoder.calls[-1] == needed[1:]     # whatever the caller did not have is encoded here
+    assert partial == plain
+
+
+def test_nothing_to_encode_when_the_lexicon_has_decided():
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(FakeEncoder())
+    assert screen.texts_to_encode("i want to kill myself") == []
+    assert CrisisScreen.load(None).texts_to_encode("what time does the office open") == []  # no encoder
+    one_sentence = "what time does the office open"
+    assert screen.texts_to_encode(one_sentence, have_query_vector=True) == []
+    assert screen.texts_to_encode(one_sentence) == [one_sentence]
+
+
+def test_a_broken_model_leaves_the_lexicon_working():
+    screen = CrisisScreen.load(None)
+    assert screen.attach_encoder(FakeEncoder(fail=True)) is False
+    assert any("semantic layer disabled" in w for w in screen.warnings)
+    assert screen.screen("my brother won't wake up").detected
+
+    later = FakeEncoder()
+    screen = CrisisScreen.load(None)
+    screen.attach_encoder(later)
+    later.fail = True
+    result = screen.screen("where do i park for the meeting")
+    assert result.semantic == "error" and not result.detected
+    assert screen.screen("i want to kill myself").detected
+
+
+def test_wrong_shaped_vectors_are_rejected_not_fatal():
+    screen = CrisisScreen.load(None)
+    assert screen.attach_encoder(lambda texts: np.zeros((1, 3))) is False
+    assert screen.screen("kms").detected
+
+
+# ------------------------------------------------------------------------------------------- overlays
+
+

@@ -1,0 +1,75 @@
+import datetime as dt
+import subprocess
+import sys
+
+from assistant.knowledge import load_knowledge
+from assistant.staff.lint import check_knowledge, text_findings
+from tests.conftest import ROOT, write
+
+
+def test_text_findings(tmp_path):
+    write(tmp_path / "a.yaml", (
+        "entries:\n"
+        "  - id: old\n    question: Q?\n    answer: A.\n    review_by: 2020-01-01\n"     # 2
+        "  - id: long\n    question: L?\n    answer: " + "word " * 200 + "\n"           # 6
+        "  - id: odd\n    question: O?\n    answer: A.\n    colour: red\n"              # 9
+    ))
+    found = [str(p) for p in text_findings(load_knowledge(tmp_path), today=dt.date(2026, 1, 1))]
+    path = tmp_path / "a.yaml"
+    assert any(f.startswith(f"{path}:2: ") and "review_by 2020-01-01 has passed" in f for f in found)
+    assert any(f.startswith(f"{path}:6: ") and "200 words" in f for f in found)
+    assert any(f.startswith(f"{path}:9: ") and "colour" in f for f in found)
+
+
+def test_near_duplicates_and_misroutes(tmp_path, embedder):
+    write(tmp_path / "a.yaml", (
+        "entries:\n"
+        "  - id: benefits\n    question: What are the benefits of group therapy?\n    answer: Many.\n"
+        "  - id: advantages\n    question: What are the advantages of group therapy?\n    answer: Several.\n"
+        "  - id: duration\n    question: How long does group therapy last?\n    answer: Months.\n"
+        "    alternates: ['What are the benefits of group therapy?']\n"  # another entry's question
+    ))
+    found = [str(p) for p in check_knowledge(tmp_path, embedder=embedder)]
+    assert any("'advantages' and entry 'benefits'" in f and "near-duplicate" in f for f in found), found
+    # The same phrasing in two entries: one of them cannot win.
+    assert any("What are the benefits of group therapy?' retrieves" in f for f in found), found
+
+
+def test_shipped_knowledge_is_clean(embedder):
+    assert [str(p) for p in check_knowledge(ROOT / "knowledge", embedder=embedder)] == []
+
+
+def test_check_exit_codes(tmp_path):
+    write(tmp_path / "bad.yaml", "entries:\n  - id: x\n")
+    result = subprocess.run([sys.executable, "-m", "assistant", "check", "--knowledge", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'bad.yaml'}:2: " in result.stderr
+
+
+def test_not_covered_line_that_rewords_an_entry_is_flagged(tmp_path, embedder):
+    from assistant.staff.lint import not_covered_conflicts
+
+    path = write(tmp_path / "a.yaml", (
+        "entries:\n"
+        "  - id: duration\n    question: How long does group therapy last?\n    answer: Months.\n"  # 2
+        "not_covered:\n"
+        "  - how long does group therapy usually last\n"
+        "  - how much does group therapy cost\n"
+    ))
+    found = [str(p) for p in not_covered_conflicts(load_knowledge(tmp_path), embedder)]
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{path}:2: ") and "'how long does group therapy usually last'" in found[0]
+
+
+def test_no_not_covered_line_is_an_evaluation_question():
+    # Eval questions must stay unseen by what the assistant learns from (STAFF.md, knowledge/not_covered.yaml).
+    from assistant.evaluation.answers import load_seed_set
+
+    labelled = load_seed_set([ROOT / "knowledge" / "eval" / "seed_queries.yaml",
+                              ROOT / "knowledge" / "eval" / "fresh_queries.yaml"])
+    asked = {q.query.casefold() for q in labelled if q.split != "tune"}  # tune is for tuning
+    shipped = load_knowledge(ROOT / "knowledge")
+    assert not asked & {line.casefold() for line in shipped.not_covered}
+    phrasings = {t.casefold() for e in shipped.entries for t in (e.heading, *e.alternates)}
+    assert not asked & phrasings

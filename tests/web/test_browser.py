@@ -1,0 +1,344 @@
+"""The widget in a real browser: Debian's chromium driven by Playwright, at phone width (360 px).
+
+Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it in CI). Playwright's own
+browser download is not used (no internet). Screenshots go to test-artifacts/ (gitignored).
+"""
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.web.test_app import start_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+PHONE = {"width": 360, "height": 740}
+REPLY_TIMEOUT = 30_000  # ms
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium: apt-get install -y chromium"),
+    pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),  # pandas 3 deprecations inside gradio
+]
+
+
+@pytest.fixture(scope="session")
+def server(seed_assistant):
+    live = start_server(seed_assistant)  # the same server test_app.py uses
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh user-data dir
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+            viewport=PHONE,
+            color_scheme="light",
+        )
+        yield context
+        context.close()
+
+
+class Widget:
+    """One page of the widget, with what the browser saw: requests' hosts and any dialogs."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base = urlparse(base_url)
+        self.foreign_requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("request", self._on_request)
+        page.on("dialog", self._on_dialog)
+
+    def _on_request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme in {"http", "https", "ws", "wss"} and url.hostname not in {"127.0.0.1", "localhost"}:
+            self.foreign_requests.append(request.url)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, query: str = "") -> "Widget":
+        self.page.goto(self.base.geturl() + "/" + query, wait_until="load")
+        self.page.locator("#question textarea").wait_for(timeout=REPLY_TIMEOUT)
+        region = re.search(r"region=(\w+)", query)
+        if region:  # set by the page's load event, from the URL
+            self.page.wait_for_function(f"document.querySelector('#region input').value === '{region[1]}'",
+                                        timeout=REPLY_TIMEOUT)
+        return self
+
+    @property
+    def bot_messages(self):
+        return self.page.locator('#chat [data-testid="bot"]')
+
+    def ask(self, text: str) -> str:
+        """Type a question and press Enter, as a visitor would; returns the new reply's text."""
+        before = self.bot_messages.count()
+        box = self.page.locator("#question textarea")
+        box.click()
+        box.fill(text)
+        box.press("Enter")
+        return self.wait_for_reply(before)
+
+    def wait_for_reply(self, before: int) -> str:
+        self.page.wait_for_function(
+            f"document.querySelectorAll('#chat [data-testid=\"bot\"]').length > {before}", timeout=REPLY_TIMEOUT)
+        return self.bot_messages.nth(before).inner_text()
+
+    def crisis_block_in_view(self) -> None:
+        """Wait until the page has scrolled the crisis block into view (it does so once it appears)."""
+        self.page.wait_for_function(
+            "(() => { const r = document.getElementById('crisis-block').getBoundingClientRect();"
+            " return r.height > 0 && r.top >= 0 && r.top < innerHeight; })()", timeout=5_000)
+        self.page.wait_for_timeout(100)
+
+    def no_horizontal_overflow(self) -> bool:
+        return self.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def widget(server, browser_context):  # this order: the browser closes before the server stops
+    page = browser_context.new_page()
+    yield Widget(page, server.url)
+    page.close()
+
+
+def _vetted(assistant, entry_id: str):
+    return next(e for e in assistant.entries if e.id == entry_id)
+
+
+def test_question_shows_the_vetted_answer_card(widget, server):
+    widget.open()
+    reply = widget.ask("How long does group therapy usually last in aftercare?")
+    entry = _vetted(server.assistant, "faq-duration")
+    assert entry.question in reply
+    assert entry.answer[:60] in reply
+    assert "Source:" in reply and f"reviewed {entry.reviewed}" in reply
+    assert not widget.page.locator("#crisis-block").is_visible()
+    assert not widget.page.locator("#suggestions").is_visible()
+    assert widget.no_horizontal_overflow()
+    widget.screenshot("answer-360px")
+    assert widget.foreign_requests == []
+
+
+def test_crisis_block_comes_first_and_stays(widget):
+    widget.open("?region=AU")
+    assert widget.page.locator("#region input").input_value() == "AU"
+    reply = widget.ask("i don't want to be here anymore, i want to kill myself")
+    assert "000" in reply
+    block = widget.page.locator("#crisis-block")
+    assert block.is_visible()
+    assert block.locator('a[href="tel:000"]').count() >= 1
+    assert block.locator('a[href^="sms:"]').count() >= 1
+    # Brought into view on the phone, above the conversation, and still there after an ordinary question.
+    widget.crisis_block_in_view()
+    assert block.bounding_box()["y"] < widget.page.locator("#chat").bounding_box()["y"]
+    widget.ask("How long does group therapy usually last in aftercare?")
+    assert block.is_visible() and block.locator('a[href="tel:000"]').count() >= 1
+    assert widget.no_horizontal_overflow()
+    widget.screenshot("crisis-360px")
+    assert widget.foreign_requests == []
+
+
+def test_changing_region_updates_the_crisis_block(widget):
+    widget.open("?region=AU")
+    widget.ask("my friend took too many pills and is not breathing")
+    block = widget.page.locator("#crisis-block")
+    assert block.locator('a[href="tel:000"]').count() >= 1
+    widget.crisis_block_in_view()
+    # Room below the selector first: near the bottom edge Gradio's option list keeps flipping position.
+    widget.page.evaluate("document.getElementById('region').scrollIntoView({block: 'start'})")
+    region = widget.page.locator("#region input")
+    region.click()
+    widget.page.get_by_role("option", name="UK", exact=True).click()
+    widget.page.wait_for_function(
+        "document.querySelector('#crisis-block a[href=\"tel:999\"]') !== null", timeout=REPLY_TIMEOUT)
+    assert block.locator('a[href="tel:000"]').count() == 0
+
+
+def test_markup_in_a_question_is_inert(widget):
+    widget.open()
+    payload = "<img src=x onerror=alert(1)>"
+    widget.ask(payload)
+    widget.ask('<script>alert(2)</script> [click](javascript:alert(3)) <a href="javascript:alert(4)">a</a>')
+    widget.page.wait_for_timeout(500)  # give a broken image's onerror time to fire
+    assert widget.dialogs == []
+    assert widget.page.locator('img[src="x"]').count() == 0
+    assert widget.page.locator('#chat script').count() == 0
+    assert widget.page.locator('#chat a[href^="javascript:"]').count() == 0
+    user_texts = widget.page.locator('#chat [data-testid="user"]').all_inner_texts()
+    assert payload in user_texts[0]  # shown literally, as typed
+    widget.screenshot("markup-360px")
+    assert widget.foreign_requests == []
+
+
+def test_did_you_mean_buttons_ask_the_vetted_question(widget, server):
+    widget.open()
+    reply = widget.ask("what is the best pizza topping")
+    assert "sorry" in reply.lower()
+    buttons = widget.page.locator("#suggestions button:visible")
+    buttons.first.wait_for(timeout=REPLY_TIMEOUT)  # the buttons may render a frame after the reply
+    assert 1 <= buttons.count() <= 3
+    suggested = buttons.first.inner_text().strip()
+    assert suggested in reply
+    widget.screenshot("fallback-360px")
+    before = widget.bot_messages.count()
+    buttons.first.click()
+    answer = widget.wait_for_reply(before)
+    assert suggested in answer and "Source:" in answer
+    widget.page.locator("#suggestions").wait_for(state="hidden", timeout=REPLY_TIMEOUT)
+    assert widget.no_horizontal_overflow()
+
+
+def test_keyboard_alone_can_ask_and_rate(widget):
+    widget.open()
+    page = widget.page
+    for _ in range(20):  # Tab from the top of the page to the question box
+        if page.evaluate("document.activeElement && document.activeElement.closest('#question') !== null"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("the question box cannot be reached with Tab")
+    before = widget.bot_messages.count()
+    page.keyboard.type("what is group therapy")
+    page.keyboard.press("Enter")
+    assert "Source:" in widget.wait_for_reply(before)
+    like = page.locator('#chat button[aria-label="Like"]').last
+    like.focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Thanks for letting us know.").first.wait_for(timeout=10_000)
+    widget.screenshot("feedback-360px")
+
+
+def test_long_conversation_never_overflows_at_360px(widget):
+    widget.open("?region=NZ")
+    widget.ask("a" * 300)
+    widget.ask("https://example.com/" + "x" * 200 + " averyveryverylongwordwithoutanyspaces" * 5)
+    widget.ask("kms")
+    assert widget.no_horizontal_overflow(), widget.page.evaluate("document.documentElement.scrollWidth")
+    assert re.search(r"tel:111", widget.page.locator("#crisis-block").inner_html())
+    widget.screenshot("long-360px")
+    assert widget.foreign_requests == []
+
+
+def test_embed_example_page_shows_the_widget_in_an_iframe(widget, server):
+    """examples/embed.html, pointed at this server: the widget loads and answers inside the iframe."""
+    html = (ROOT / "examples" / "embed.html").read_text(encoding="utf-8")
+    assert 'src="http://127.0.0.1:7860/?region=US"' in html
+    page = widget.page
+    page.goto(server.url + "/healthz")  # any page of the server's origin, then replace its content
+    page.set_content(html.replace("http://127.0.0.1:7860", server.url).replace('loading="lazy"', ""))
+    frame = page.frame_locator("iframe.faq-widget")
+    box = frame.locator("#question textarea")
+    box.wait_for(timeout=REPLY_TIMEOUT)
+    box.fill("How long does group therapy usually last in aftercare?")
+    box.press("Enter")
+    frame.locator('#chat [data-testid="bot"]').first.wait_for(timeout=REPLY_TIMEOUT)
+    assert "Source:" in frame.locator('#chat [data-testid="bot"]').first.inner_text()
+    assert widget.no_horizontal_overflow()
+    widget.screenshot("embed-360px")
+    assert widget.foreign_requests == []
+
+
+CONTRAST_JS = """(selector) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  let bg = el, back = [255, 255, 255];
+  while (bg) {
+    const c = rgb(getComputedStyle(bg).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) { back = c.slice(0, 3); break; }
+    bg = bg.parentElement;
+  }
+  const fore = rgb(getComputedStyle(el).color).slice(0, 3);
+  const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_has_readable_contrast(widget, theme):
+    """WCAG AA (4.5:1) for the text a visitor must read, in Gradio's light and dark themes."""
+    widget.open(f"?region=UK&__theme={theme}")
+    widget.ask("i want to end it all")
+    widget.crisis_block_in_view()
+    widget.ask("what is the best pizza topping")  # the crisis block stays; suggestion buttons appear
+    widget.page.locator("#suggestions button:visible").first.wait_for(timeout=REPLY_TIMEOUT)
+    selectors = ["#crisis-block h3", "#crisis-block a", "#crisis-block li strong", "#ask",
+                 "#widget-footer p", '#chat [data-testid="bot"] p', "#intro p", "#suggestions button"]
+    ratios = {s: widget.page.evaluate(CONTRAST_JS, s) for s in selectors}
+    low = {s: (round(r, 2) if r else "missing") for s, r in ratios.items() if r is None or r < 4.5}
+    assert not low, low
+    widget.screenshot(f"contrast-{theme}-360px")
+
+
+# -- whatever goes wrong, the page itself carries the region's lines -------------------------------
+def test_the_help_bar_shows_the_regions_lines_and_follows_the_selector(widget):
+    widget.open("?region=UK")
+    bar = widget.page.locator("#help-bar p:not([hidden])")
+    assert bar.count() == 1
+    assert bar.locator('a[href="tel:999"]').is_visible()
+    widget.page.locator("#region input").click()
+    widget.page.get_by_role("option", name="AU").click()
+    widget.page.wait_for_function("document.querySelector('#help-bar p:not([hidden])').dataset.helpRegion === 'AU'",
+                                  timeout=5_000)
+    assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:000"]').is_visible()
+
+
+def test_the_help_bar_stays_when_the_server_cannot_be_reached(widget):
+    widget.open("?region=AU")
+    widget.page.route("**/gradio_api/**", lambda route: route.abort())  # the network fails from here on
+    box = widget.page.locator("#question textarea")
+    box.fill("i want to end my life")
+    box.press("Enter")
+    widget.page.wait_for_timeout(1_000)
+    assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:000"]').is_visible()
+
+
+def test_a_crisis_message_over_the_rate_limit_gets_the_crisis_block(seed_assistant, browser_context):
+    import threading
+    import time
+
+    import uvicorn
+
+    from assistant.web import app as web_app
+    from tests.web.test_app import _free_port
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(web_app.build_app(seed_assistant, "US", rate_limit=4), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    page = browser_context.new_page()
+    try:
+        widget = Widget(page, f"http://127.0.0.1:{port}").open("?region=UK")
+        replies = [widget.ask(f"what is group therapy {n}") for n in range(4)]  # with the page load: over
+        assert "many questions in a short time" in replies[-1]
+        reply = widget.ask("i took all my pills and want to die")
+        assert "999" in reply
+        assert widget.page.locator("#crisis-block").is_visible()
+        assert widget.page.locator('#crisis-block a[href="tel:999"]').count() == 1
+    finally:
+        page.close()
+        server.should_exit = True
+        thread.join(10)

@@ -1,0 +1,161 @@
+"""The production server as an operator runs it: `python -m assistant serve` in its own process.
+
+Each test is seconds long; the 20-start soak and the throughput figures are in benchmarks/serve.py.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+STOP_WITHIN = 10  # seconds from SIGTERM to exit
+ANSWER_WITHIN = 20  # seconds for any request
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    def __init__(self, knowledge, index, workers: int = 1, **env):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+        environment.update({"ASSISTANT_RATE_LIMIT": "0", **env})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", "--knowledge", str(knowledge), "--index", str(index),
+             "--port", str(self.port), "--workers", str(workers)],
+            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_healthy(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the server exited while starting"
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise AssertionError("the server did not answer /healthz")
+
+    def ask(self, question: str):
+        try:
+            return httpx.post(self.url + "/api/ask", json={"question": question}, timeout=ANSWER_WITHIN).status_code
+        except httpx.TimeoutException:
+            return "timeout"
+        except httpx.HTTPError as exc:  # refused or closed while stopping: a clean refusal
+            return type(exc).__name__
+
+    def stop(self) -> float | None:
+        """SIGTERM; seconds until the process exited, or None (then it is killed)."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(STOP_WITHIN)
+            return time.monotonic() - started
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+
+AU_LIFELINE_CHANGED = 'regions:\n  AU:\n    lines:\n      au_lifeline:\n        number: "13 11 99"\n        tel: "131199"\n'
+
+QUESTIONS = ["how long does group therapy last", "what is aftercare", "i feel alone", "is it free",
+             "i want to kill myself", "what happens in a group session", "do i have to talk", "what is a relapse"]
+
+
+def test_cold_starts_answer_16_concurrent_requests_and_stop_on_sigterm(seed_index):
+    """Repeats the risky moment: a fresh process, 16 requests the instant /healthz answers."""
+    knowledge, index = seed_index
+    for start in range(3):
+        server = Served(knowledge, index)
+        try:
+            server.wait_healthy()
+            with ThreadPoolExecutor(16) as pool:
+                codes = list(pool.map(server.ask, [QUESTIONS[i % len(QUESTIONS)] + f" {i}" for i in range(16)]))
+        finally:
+            stopped = server.stop()
+        assert codes == [200] * 16, f"start {start}: {codes}"
+        assert stopped is not None, f"start {start}: still running {STOP_WITHIN} s after SIGTERM"
+
+
+def test_sigterm_under_load_stops_within_seconds_and_every_request_ends_cleanly(seed_index):
+    knowledge, index = seed_index
+    server = Served(knowledge, index, workers=2)
+    server.wait_healthy()
+    results: list = []
+    stop_asking = threading.Event()
+
+    def keep_asking(n: int) -> None:
+        while not stop_asking.is_set():
+            results.append(server.ask(QUESTIONS[n % len(QUESTIONS)] + f" {len(results)}"))
+
+    threads = [threading.Thread(target=keep_asking, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    stopped = server.stop()
+    stop_asking.set()
+    for thread in threads:
+        thread.join(ANSWER_WITHIN + 5)
+    assert stopped is not None, f"still running {STOP_WITHIN} s after SIGTERM under load"
+    assert results.count(200) > 16  # it was answering before the stop
+    assert "timeout" not in results  # in-flight requests were finished or refused, none left hanging
+    assert set(results) <= {200, "ConnectError", "RemoteProtocolError", "ReadError"}, set(results)
+
+
+def test_a_server_with_no_published_build_publishes_one_first(tmp_path, seed_index):
+    import shutil
+
+    knowledge, _ = seed_index
+    server = Served(knowledge, tmp_path / "new-index")
+    try:
+        server.wait_healthy(timeout=180)
+        assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
+        assert (tmp_path / "new-index" / "CURRENT").is_file()
+    finally:
+        server.stop()
+        shutil.rmtree(tmp_path / "new-index", ignore_errors=True)
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_workers_share_the_published_build_and_pick_up_a_new_one(tmp_path, seed_index, embedder, workers):
+    """A crisis-number change published with `build` reaches every worker without a restart."""
+    import shutil
+
+    from assistant.index import build_index
+
+    source, _ = seed_index
+    knowledge, index = tmp_path / "knowledge", tmp_path / "index"
+    shutil.copytree(source, knowledge)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    server = Served(knowledge, index, workers=workers)
+    try:
+        server.wait_healthy()
+        def ask():
+            return httpx.post(server.url + "/api/ask", json={"question": "i want to end my life", "region": "AU"},
+                              timeout=ANSWER_WITHIN).json()
+        assert "13 11 14" in str(ask()["crisis"]["resources"])
+        overlay = knowledge / "crisis" / "local.yaml"
+        overlay.write_text(overlay.read_text(encoding="utf-8").replace("regions: {}", AU_LIFELINE_CHANGED),
+                           encoding="utf-8")
+        build_index(knowledge, index, embedder=embedder, progress=False)
+        deadline = time.monotonic() + 15
+        seen: set = set()
+        while time.monotonic() < deadline and seen != {True}:
+            seen = {"13 11 99" in str(ask()["crisis"]["resources"]) for _ in range(8)}
+            time.sleep(0.5)
+        assert seen == {True}  # every worker, not just one
+    finally:
+        server.stop()
