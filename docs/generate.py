@@ -105,7 +105,7 @@ def performance_tables() -> str:
     if backends:
         names = [k for k in backends if isinstance(backends[k], dict) and "ask_median_ms" in backends[k]]
         out += [f"`.venv/bin/python benchmarks/backends.py`, {backends['when']} UTC, {backends['rounds']} rounds "
-                "in turns:", "", "| backend | ask median ms | ask p99 ms | encoder, 16 callers (q/s) | RSS MB |",
+                "in turns:", "", "| backend | ask median ms | ask p99 ms | 16 callers through the owner thread (q/s) | RSS MB |",
                 "|---|---|---|---|---|"]
         out += [f"| {n} | {backends[n]['ask_median_ms']} | {backends[n]['ask_p99_ms']} | "
                 f"{backends[n]['encoder_16_threads_per_s']} | {backends[n]['rss_mb']} |" for n in names]

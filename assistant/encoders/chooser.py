@@ -1,4 +1,5 @@
-"""Which encoder answers and which builds: the one place a backend is chosen (`ASSISTANT_ENCODER_BACKEND`)."""
+"""Which encoder answers and which builds: the one place a backend is chosen. Answers: onnxruntime.
+Builds: `ASSISTANT_ENCODER_BACKEND` (auto: OpenVINO in bfloat16 where the CPU has it natively)."""
 from __future__ import annotations
 
 import logging
@@ -28,7 +29,7 @@ class Encoder(Protocol):
 
 
 def backend_setting() -> str:
-    """`ASSISTANT_ENCODER_BACKEND`: auto (default), openvino or onnxruntime."""
+    """`ASSISTANT_ENCODER_BACKEND`, what builds: auto (default), openvino or onnxruntime."""
     try:
         value = environment().encoder_backend
     except SettingError as exc:
@@ -39,8 +40,8 @@ def backend_setting() -> str:
 
 
 def backend() -> str:
-    """"openvino" or "onnxruntime". Auto: OpenVINO where it runs bfloat16 natively; elsewhere
-    onnxruntime in fp32 (OpenVINO in fp32 measured no faster)."""
+    """What builds: "openvino" or "onnxruntime". Auto: OpenVINO where it runs bfloat16 natively
+    (builds ~1.8x faster there); elsewhere onnxruntime in fp32 (OpenVINO in fp32 measured no faster)."""
     setting = backend_setting()
     if setting != "auto":
         return setting
@@ -69,37 +70,23 @@ def reference_encoder() -> Encoder:
 
 
 def serving_encoder() -> Encoder:
-    """The encoder for answering, one per process: the ONNX export (no torch import, ~0.3 s to load)
-    when it exists and matches the weights, run by the backend `backend()` names; failing that, the
-    reference encoder. `python -m assistant build` creates the export."""
+    """The encoder for answering, one per process: the ONNX export run by onnxruntime (no torch import,
+    ~0.3 s to load) when the export exists and matches the weights; failing that, the reference
+    encoder. `python -m assistant build` creates the export. OpenVINO builds only: with one owner
+    thread running the model (owner.py), onnxruntime answered faster and served more questions a
+    second in the same run (benchmarks/backends.py; docs/performance.md)."""
     global _serving
     with _lock:
         if _serving is None:
+            from .onnx import OnnxEmbedder
+
             try:
-                _serving = _fast_serving_encoder()
+                _serving = OnnxEmbedder.load(threads=encoder_threads())
             except ModelError as exc:
                 log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
         if _serving is not None:
             return _serving
     return reference_encoder()
-
-
-def _fast_serving_encoder() -> Encoder:
-    from .onnx import OnnxEmbedder
-
-    try:
-        use_openvino = backend() == "openvino"
-    except ModelError as exc:  # a mistyped setting must not cost the answers
-        log.warning("%s; using onnxruntime", exc)
-        use_openvino = False
-    if use_openvino:
-        from .openvino import SERVING_PAD_TO, OpenVinoEmbedder
-
-        try:
-            return OpenVinoEmbedder.load(threads=encoder_threads(), pad_to=SERVING_PAD_TO)
-        except ModelError as exc:
-            log.warning("OpenVINO encoder unavailable (%s); using onnxruntime", exc)
-    return OnnxEmbedder.load(threads=encoder_threads())
 
 
 def build_encoder(log: Callable[[str], None]) -> Encoder:

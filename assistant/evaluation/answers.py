@@ -4,7 +4,7 @@
   knowledge, plus out-of-scope questions that must fall back; split into tune/holdout.
 - fresh set (knowledge/eval/fresh_queries.yaml): a second set written blind by another
   writer, added after the knowledge was written; its own split, never calibrated on.
-- public datasets (../shared/datasets): real labelled queries on other FAQ sets, retrieval only.
+- public datasets (`eval --datasets DIR`, e.g. ../shared/datasets): real labelled queries on other FAQ sets, retrieval only.
 - crisis set (knowledge/eval/crisis_messages.yaml): see evaluation/crisis.py.
 """
 from __future__ import annotations
@@ -27,7 +27,6 @@ SEED_SET = Path("knowledge/eval/seed_queries.yaml")
 FRESH_SET = Path("knowledge/eval/fresh_queries.yaml")
 LABELLED_SETS = (SEED_SET, FRESH_SET)
 SPLITS = ("tune", "holdout", "fresh")  # only "tune" is ever used to choose a threshold
-DATASETS = Path("../shared/datasets")
 
 
 @dataclass(frozen=True)
