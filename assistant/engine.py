@@ -143,12 +143,12 @@ class Assistant:
         return assistant
 
     def _load_answering(self, embedder, draft: bool, build_missing: bool) -> None:
-        from assistant.encoders import serving_encoder as serving_embedder
+        from assistant.encoders import serving_encoder
         from assistant.encoders.owner import EncoderThread
         from assistant.index import DRAFT, build_index, check_fresh, index_is_current, load_index
 
         # One thread owns the model, whatever the backend: request threads never call it themselves.
-        self.embedder = EncoderThread.of(embedder or serving_embedder())
+        self.embedder = EncoderThread.of(embedder or serving_encoder())
         self.state.screen.attach_encoder(self.embedder.encode, self.embedder.encode_corpus)
         published = self.index_dir
         if draft and not index_is_current(self.knowledge_dir, published, self.embedder.weights_sha256):

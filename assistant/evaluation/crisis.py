@@ -366,9 +366,9 @@ def main_report(knowledge_dir: Path | None, path: Path, with_model: bool = True)
     screen = CrisisScreen.load(knowledge_dir)
     if with_model:
         try:
-            from assistant.encoders import reference_encoder as shared_embedder
+            from assistant.encoders import reference_encoder
 
-            screen.attach_encoder(shared_embedder().encode, shared_embedder().encode_corpus)
+            screen.attach_encoder(reference_encoder().encode, reference_encoder().encode_corpus)
         except Exception as exc:  # the report says the semantic layer is off
             screen.warnings.append(f"semantic layer off: {exc}")
     return evaluate_crisis(screen, path)

@@ -117,9 +117,9 @@ def check_knowledge(knowledge_dir: Path, embedder=None, settings=None) -> list[P
     knowledge = load_knowledge(knowledge_dir)
     findings = text_findings(knowledge)
     if embedder is None:
-        from assistant.encoders import reference_encoder as shared_embedder
+        from assistant.encoders import reference_encoder
 
-        embedder = shared_embedder()
+        embedder = reference_encoder()
     settings = settings or Settings.load(knowledge_dir)
     findings += near_duplicates(knowledge, embedder)
     findings += not_covered_conflicts(knowledge, embedder)
