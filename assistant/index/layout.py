@@ -84,11 +84,8 @@ def copy_published(knowledge_dir: Path, build: Path) -> None:
 
 
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def artifact_record(build: Path) -> dict[str, list]:

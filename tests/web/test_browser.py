@@ -342,3 +342,30 @@ def test_a_crisis_message_over_the_rate_limit_gets_the_crisis_block(seed_assista
         page.close()
         server.should_exit = True
         thread.join(10)
+
+
+def test_the_widget_works_on_two_worker_processes(seed_index, browser_context):
+    """Production serving: every event may land on either worker, so nothing may live in one of them."""
+    from tests.web.test_serve import Served
+
+    knowledge, index = seed_index
+    served = Served(knowledge, index, workers=2)
+    page = browser_context.new_page()
+    try:
+        served.wait_healthy()
+        widget = Widget(page, served.url).open("?region=AU")
+        assert "Source:" in widget.ask("How long does group therapy usually last in aftercare?")
+        assert "000" in widget.ask("my friend took too many pills and is not breathing")
+        for n in range(4):  # several turns: each carries the conversation, whichever worker answers
+            widget.ask(f"what is aftercare {n}")
+        assert widget.bot_messages.count() == 6
+        assert widget.page.locator('#crisis-block a[href="tel:000"]').count() >= 1
+        widget.page.evaluate("document.getElementById('region').scrollIntoView({block: 'start'})")
+        widget.page.locator("#region input").click()
+        widget.page.get_by_role("option", name="UK", exact=True).click()
+        widget.page.wait_for_function(  # the region change re-renders the block from the page's own state
+            "document.querySelector('#crisis-block a[href=\"tel:999\"]') !== null", timeout=REPLY_TIMEOUT)
+        assert widget.foreign_requests == []
+    finally:
+        page.close()
+        served.stop()
