@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from assistant.errors import AssistantError
+from assistant.crisis import overlay_problems
+from assistant.errors import AssistantError, KnowledgeError
 from assistant.index.classifier import (
     save_classifier,
     save_detector,
@@ -77,6 +78,9 @@ def build_index(
     fingerprint = source_fingerprint(knowledge_dir)
     knowledge = load_knowledge(knowledge_dir)  # raises before anything is written
     Settings.load(knowledge_dir)  # settings.yaml is published with the build: refuse a broken one
+    crisis_problems = overlay_problems(knowledge_dir)  # and so are the crisis lines: never a broken number
+    if crisis_problems:
+        raise KnowledgeError(crisis_problems)
     if source_fingerprint(knowledge_dir) != fingerprint:
         fingerprint = ""  # edited while being read: serving will parse the files to compare
     for warning in knowledge.warnings:

@@ -109,12 +109,17 @@ def misroutes(knowledge: Knowledge, retriever, embedder) -> list[Misroute]:
 
 def check_knowledge(knowledge_dir: Path, embedder=None, settings=None) -> list[Problem]:
     """All findings for `python -m assistant check` (KnowledgeError when invalid)."""
+    from assistant.crisis import overlay_problems
+    from assistant.errors import KnowledgeError
     from assistant.index import index_entries
     from assistant.knowledge import load_knowledge
     from assistant.retrieval import Retriever
     from assistant.settings import Settings
 
     knowledge = load_knowledge(knowledge_dir)
+    crisis_problems = overlay_problems(knowledge_dir)
+    if crisis_problems:  # a crisis line that would be dropped is an error, as in the entries
+        raise KnowledgeError(crisis_problems)
     findings = text_findings(knowledge)
     if embedder is None:
         from assistant.encoders import reference_encoder

@@ -153,3 +153,19 @@ def test_batched_embedding_keeps_each_text_with_its_vector(embedder):
 # -- copies: the served index is a plain directory that any copy tool keeps ---------------------------
 
 
+
+
+def test_a_broken_crisis_number_is_refused_and_nothing_is_published(tmp_path, embedder):
+    """Crisis lines are published with the build, so a mistyped one is an error with its file and
+    line, as in the entries, never a line silently dropped on the live site."""
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    published = (index / "CURRENT").read_text()
+    write(knowledge / "crisis" / "local.yaml",
+          'regions:\n  AU:\n    lines:\n      au_lifeline:\n        tel: "13111four"\n')
+    with pytest.raises(KnowledgeError) as error:
+        build_index(knowledge, index, embedder=embedder, progress=False)
+    assert any(p.file.endswith("local.yaml") and p.line == 3 and "13111four" in p.message  # the entry's line
+               for p in error.value.problems), error.value.problems
+    assert (index / "CURRENT").read_text() == published

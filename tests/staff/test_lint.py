@@ -73,3 +73,19 @@ def test_no_not_covered_line_is_an_evaluation_question():
     assert not asked & {line.casefold() for line in shipped.not_covered}
     phrasings = {t.casefold() for e in shipped.entries for t in (e.heading, *e.alternates)}
     assert not asked & phrasings
+
+
+def test_check_reports_a_broken_crisis_override_with_file_and_line(tmp_path):
+    import shutil
+
+    import pytest
+
+    from assistant.errors import KnowledgeError
+    from assistant.staff.lint import check_knowledge
+    from tests.conftest import KNOWLEDGE, write
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    write(knowledge / "crisis" / "local.yaml", "regions:\n  UK:\n    emergency:\n\tnumber: 999\n")
+    with pytest.raises(KnowledgeError, match=r"local.yaml:\d+"):
+        check_knowledge(knowledge)
