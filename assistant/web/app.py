@@ -75,9 +75,10 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
     def feedback(entry_ids: dict, data: gr.LikeData):
         return handlers.feedback(entry_ids, data.index, data.liked)
 
-    def ask(question: str, region: str | None = None) -> dict[str, Any]:
+    def ask(question: str, region: str | None = None, request: gr.Request = None) -> dict[str, Any]:
         """Ask the assistant one question; returns the JSON contract (Response.to_dict())."""
-        return handlers.ask(question, region)
+        over_limit = bool(retry_after_of(getattr(request, "request", None)))
+        return handlers.ask(question, region, answer=not over_limit)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         help_bar = gr.HTML(render_help_bars(resources, handlers.default_region), elem_id="help-bar-box")
@@ -132,8 +133,8 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         # Asking (the API and the widget's events) counts against the limit but is never refused
         # outright: the handlers screen an over-limit message for crisis and skip the answers.
         # A site mounting the widget into its own app keeps its own middleware.
-        api.add_middleware(WebGuard, rate_limit=rate_limit,
-                           screened_paths=(f"{prefix}/api/ask", f"{prefix}/gradio_api/"))
+        asking = ("/api/ask", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/queue/join")
+        api.add_middleware(WebGuard, rate_limit=rate_limit, screened_paths=tuple(prefix + p for p in asking))
 
     # Plain `def` routes: FastAPI runs them in its threadpool, so visitors are not serialised.
     @api.post(f"{prefix}/api/ask")

@@ -60,3 +60,31 @@ def test_client_identity_behind_a_trusted_proxy():
     spoofed = {"client": ("198.51.100.7", 1), "headers": [(b"x-forwarded-for", b"1.2.3.4")]}
     assert guard.client_of(via_proxy) == "203.0.113.9"
     assert guard.client_of(spoofed) == "198.51.100.7"  # untrusted peers cannot pick their identity
+
+
+def test_the_gradio_api_over_the_limit_screens_but_does_not_answer(seed_assistant):
+    """Every way in counts against the limit: `gradio_client` as much as POST /api/ask."""
+    import threading
+    import time
+
+    import uvicorn
+    from gradio_client import Client
+
+    from tests.web.test_app import _free_port
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(widget.build_app(seed_assistant, "US", rate_limit=3), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False, analytics_enabled=False)
+        replies = [client.predict(f"how long does group therapy last {n}", "US", api_name="/ask") for n in range(6)]
+        assert replies[0]["answers"] and not replies[-1]["answers"]  # over the limit: screened, not answered
+        crisis = client.predict("i took all my pills and want to die", "US", api_name="/ask")
+        assert crisis["kind"] == "crisis" and crisis["crisis"]["resources"]
+    finally:
+        server.should_exit = True
+        thread.join(10)
