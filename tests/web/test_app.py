@@ -3,6 +3,7 @@
 One server per test session (`live_server`), in this process, on the session's seed index.
 The browser test (test_browser.py) reuses the same server.
 """
+import contextlib
 import functools
 import logging
 import socket
@@ -47,6 +48,23 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(fastapi_app):
+    """`fastapi_app` served by uvicorn in a thread on a free port, for one test: yields its URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(fastapi_app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @functools.cache

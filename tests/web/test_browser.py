@@ -314,34 +314,21 @@ def test_the_help_bar_stays_when_the_server_cannot_be_reached(widget):
 
 
 def test_a_crisis_message_over_the_rate_limit_gets_the_crisis_block(seed_assistant, browser_context):
-    import threading
-    import time
-
-    import uvicorn
-
     from assistant.web import app as web_app
-    from tests.web.test_app import _free_port
+    from tests.web.test_app import serving
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app.build_app(seed_assistant, "US", rate_limit=4), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    page = browser_context.new_page()
-    try:
-        widget = Widget(page, f"http://127.0.0.1:{port}").open("?region=UK")
-        replies = [widget.ask(f"what is group therapy {n}") for n in range(4)]  # with the page load: over
-        assert "many questions in a short time" in replies[-1]
-        reply = widget.ask("i took all my pills and want to die")
-        assert "999" in reply
-        assert widget.page.locator("#crisis-block").is_visible()
-        assert widget.page.locator('#crisis-block a[href="tel:999"]').count() == 1
-    finally:
-        page.close()
-        server.should_exit = True
-        thread.join(10)
+    with serving(web_app.build_app(seed_assistant, "US", rate_limit=4)) as url:
+        page = browser_context.new_page()
+        try:
+            widget = Widget(page, url).open("?region=UK")
+            replies = [widget.ask(f"what is group therapy {n}") for n in range(4)]  # with the page load: over
+            assert "many questions in a short time" in replies[-1]
+            reply = widget.ask("i took all my pills and want to die")
+            assert "999" in reply
+            assert widget.page.locator("#crisis-block").is_visible()
+            assert widget.page.locator('#crisis-block a[href="tel:999"]').count() == 1
+        finally:
+            page.close()
 
 
 def test_the_widget_works_on_two_worker_processes(seed_index, browser_context):

@@ -64,27 +64,13 @@ def test_client_identity_behind_a_trusted_proxy():
 
 def test_the_gradio_api_over_the_limit_screens_but_does_not_answer(seed_assistant):
     """Every way in counts against the limit: `gradio_client` as much as POST /api/ask."""
-    import threading
-    import time
-
-    import uvicorn
     from gradio_client import Client
 
-    from tests.web.test_app import _free_port
+    from tests.web.test_app import serving
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(widget.build_app(seed_assistant, "US", rate_limit=3), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False, analytics_enabled=False)
+    with serving(widget.build_app(seed_assistant, "US", rate_limit=3)) as url:
+        client = Client(url + "/", verbose=False, download_files=False, analytics_enabled=False)
         replies = [client.predict(f"how long does group therapy last {n}", "US", api_name="/ask") for n in range(6)]
         assert replies[0]["answers"] and not replies[-1]["answers"]  # over the limit: screened, not answered
         crisis = client.predict("i took all my pills and want to die", "US", api_name="/ask")
         assert crisis["kind"] == "crisis" and crisis["crisis"]["resources"]
-    finally:
-        server.should_exit = True
-        thread.join(10)
