@@ -4,7 +4,6 @@ Each test is seconds long; the 20-start soak and the throughput figures are in b
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,15 +14,10 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.web.test_app import _free_port
 
 STOP_WITHIN = 10  # seconds from SIGTERM to exit
 ANSWER_WITHIN = 20  # seconds for any request
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Served:
