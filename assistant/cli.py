@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | check | ask | eval | report | import | export | serve`.
+"""Command line: `python -m assistant build | check | ask | eval | report | import | export | serve | train-crisis`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -71,6 +71,23 @@ def export_onnx() -> None:
 
     try:
         typer.echo(str(ensure_onnx()))
+    except AssistantError as exc:
+        _fail(exc)
+
+
+@app.command("train-crisis")
+def train_crisis(labelled: Annotated[Path, typer.Option(help="Labelled crisis set; only its `tune` split is read.")]
+                 = Path("knowledge/eval/crisis_messages.yaml")) -> None:
+    """Retrain the crisis classifier after its training data changed (developers, not staff).
+
+    Reads assistant/crisis/data/training.yaml, the exemplars and the labelled set's tune split;
+    chooses the thresholds on out-of-fold scores; writes assistant/crisis/data/classifier.npz and
+    prints the figures for docs/crisis.md. Needs scikit-learn (installed with sentence-transformers).
+    """
+    from assistant.crisis.training import train
+
+    try:
+        typer.echo(json.dumps(train(labelled), indent=2))
     except AssistantError as exc:
         _fail(exc)
 

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.crisis.languages import wording
+from assistant.crosslingual import LANGUAGES as CROSS_LANGUAGES
 from assistant.errors import AssistantError, StaleIndexError
+from assistant.language import detect
 from assistant.responses import Hit, Response
 from assistant.settings import Settings
 
@@ -55,6 +58,7 @@ class Serving:
     retriever: object
     entries: list
     manifest: object
+    crosslingual: object = None  # crosslingual.LazyCrossLingual: questions in other languages
 
 
 @dataclass(frozen=True)
@@ -181,8 +185,13 @@ class Assistant:
             raise state.problem
         if self.embedder is not None:
             state.screen.attach_encoder(self.embedder.encode, self.embedder.encode_corpus)
+        from assistant.crosslingual import LazyCrossLingual
+
+        classifier = crisis_classifier()
+        crosslingual = LazyCrossLingual(loaded.entries, lambda: classifier.encoder if classifier else None,
+                                        state.settings.crosslingual_weight, loaded.not_covered_texts)
         serving = Serving(loaded.directory, Retriever.from_settings(loaded, state.settings), loaded.entries,
-                          loaded.manifest)
+                          loaded.manifest, crosslingual)
         return replace(state, serving=serving)
 
     # -- hot reload --------------------------------------------------------------------------
@@ -252,8 +261,9 @@ class Assistant:
                     self._cache[key] = cached
                     while len(self._cache) > self.CACHE_SIZE:
                         self._cache.popitem(last=False)
-        if cached.kind == "fallback" and state.question_log is not None and full_text and serving:
-            # staff switched logging on; crisis messages never get here
+        if (cached.kind == "fallback" and state.question_log is not None and full_text and serving
+                and not state.screen.never_log(cached.crisis["detected"], cached.crisis.get("risk"))):
+            # staff switched logging on; nothing that may be a crisis gets here
             top = cached.candidates[0].entry.id if cached.candidates else None
             state.question_log.record_unanswered(full_text, region, top)
         return cached
@@ -261,11 +271,12 @@ class Assistant:
     def _screen_only(self, state: State, full_text: str, region: str) -> Response:
         crisis = state.screen.screen(full_text)  # the model if it answers in time, else the rules
         crisis_dict = crisis.to_dict()
+        language = detect(full_text).code
         if crisis.detected:
-            crisis_dict.update(state.resources.crisis_reply(region, crisis).to_dict())
-            return self._reply(state, full_text, "crisis", crisis_dict, region=region)
+            crisis_dict.update(state.resources.crisis_reply(region, crisis, language).to_dict())
+            return self._reply(state, full_text, "crisis", crisis_dict, region=region, language=language)
         return self._reply(state, full_text, "fallback", crisis_dict, region=region, message=TOO_MANY,
-                           helpline=state.resources.helpline_dict(region))
+                           helpline=state.resources.helpline_dict(region), language=language)
 
     def _answer(self, state: State, full_text: str, region: str, serving: Serving | None) -> Response:
         """The pipeline for one message. Pure: same text, region and build -> same Response."""
@@ -294,14 +305,22 @@ class Assistant:
         crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded) if vectors is not None or not variants
                   else screen.screen_lexicon(full_text))
         crisis_dict = crisis.to_dict()
+        language = detect(full_text).code
         if crisis.detected:
-            crisis_dict.update(resources.crisis_reply(region, crisis).to_dict())
+            crisis_dict.update(resources.crisis_reply(region, crisis, language).to_dict())
+        local = wording(language)
+        if local is not None:  # the vetted text is English: say so, in the visitor's language
+            notes.insert(0, local.in_english)
 
         if not full_text:
             return self._reply(state, full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
                                region=region, message=GREETING, notes=notes)
         if vectors is None:
             return self._unavailable(state, full_text, crisis.detected, crisis_dict, region, notes)
+
+        matcher = serving.crosslingual.get() if serving.crosslingual and language in CROSS_LANGUAGES else None
+        if matcher is not None:  # a question in another language: matched in the multilingual space
+            return self._answer_crosslingual(state, full_text, question, matcher, crisis_dict, region, notes, local)
 
         from assistant.policy import decide
 
@@ -319,9 +338,32 @@ class Assistant:
         if decision.confident:
             return self._reply(state, full_text, "answer", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
+        message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
+        if local is not None:
+            notes.remove(local.in_english)
         return self._reply(state, full_text, "fallback", crisis_dict, candidates=hits,
-                           suggestions=hits[: settings.suggestions], region=region, message=NO_MATCH,
+                           suggestions=hits[: settings.suggestions], region=region, message=message,
                            helpline=resources.helpline_dict(region), notes=notes)
+
+    def _answer_crosslingual(self, state: State, full_text: str, question: str, matcher, crisis_dict: dict,
+                             region: str, notes: list[str], local) -> Response:
+        settings, serving = state.settings, state.serving
+        try:
+            ranking = matcher.rank(question, k=settings.candidates)
+        except Exception:  # the multilingual model failed on this question: the fallback, in their language
+            log.exception("cross-lingual matching failed")
+            ranking = None
+        hits = [Hit(serving.entries[m.position], m.score) for m in ranking.matches] if ranking else []
+        kind = "crisis" if crisis_dict["detected"] else "answer"
+        if hits and hits[0].score >= settings.crosslingual_min_score and not ranking.not_covered:
+            return self._reply(state, full_text, kind, crisis_dict, answers=hits[:1], candidates=hits,
+                               region=region, notes=notes)
+        if local is not None and local.in_english in notes:
+            notes.remove(local.in_english)
+        message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
+        return self._reply(state, full_text, "crisis" if crisis_dict["detected"] else "fallback", crisis_dict,
+                           candidates=hits, suggestions=hits[: settings.suggestions], region=region,
+                           message=message, helpline=state.resources.helpline_dict(region), notes=notes)
 
     def _unavailable(self, state: State, full_text: str, crisis_detected: bool, crisis_dict: dict, region: str,
                      notes: list[str]) -> Response:
@@ -350,6 +392,7 @@ class Assistant:
             return None
 
     def _reply(self, state: State, query: str, kind, crisis: dict, **fields) -> Response:
+        fields.setdefault("language", detect(query).code)
         manifest = state.serving.manifest if state.serving else None
         index = manifest.summary() if manifest else None
         if state.problem is not None:
@@ -364,6 +407,9 @@ def _crisis_only_state(source: Path, settings: Settings | None) -> State:
     from assistant.crisis.resources import CrisisResources
 
     screen, resources = CrisisScreen.load(source), CrisisResources.load(source)
+    classifier = crisis_classifier()
+    if classifier is not None:
+        screen.attach_classifier(classifier)
     try:
         settings = settings or Settings.load(source)
     except AssistantError as exc:
@@ -374,3 +420,24 @@ def _crisis_only_state(source: Path, settings: Settings | None) -> State:
 
         question_log = QuestionLog.from_settings(settings)
     return State(settings, screen, resources, question_log=question_log)
+
+
+_classifier = None
+_classifier_lock = threading.Lock()
+
+
+def crisis_classifier():
+    """The crisis classifier, one per process (its model takes ~90 MB), loaded and warmed once.
+    None, with the reason logged, when it cannot load: the lexicon and exemplar layers still screen."""
+    global _classifier
+    with _classifier_lock:
+        if _classifier is None:
+            from assistant.crisis.classifier import CrisisClassifier
+
+            try:
+                _classifier = CrisisClassifier.load()
+                _classifier.scores(["warm up"])
+            except Exception as exc:  # never let it stop the crisis screen from loading
+                log.error("crisis classifier unavailable, screening with the rules and exemplars: %s", exc)
+                _classifier = False
+        return _classifier or None

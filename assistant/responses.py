@@ -47,6 +47,7 @@ class Response:
     region: str = ""
     notes: list[str] = field(default_factory=list)
     index: dict[str, Any] | None = None
+    language: str = "en"  # the visitor's language as detected (assistant/language.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class Response:
             "region": self.region,
             "notes": list(self.notes),
             "index": self.index,
+            "language": self.language,
         }
 
     def to_text(self) -> str:

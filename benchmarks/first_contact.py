@@ -6,6 +6,7 @@ once, record the figures with the date and batch size, then fold the batch into 
 
     .venv/bin/python benchmarks/first_contact.py crisis BATCH.yaml   # crisis: [..], benign: [..]
     .venv/bin/python benchmarks/first_contact.py answers BATCH.yaml  # in_scope, out_of_scope, spanish
+                                                                     # (a `language:` per question: by language too)
 
 Prints a table and writes the figures as JSON next to the batch (BATCH.first-contact.json).
 """
@@ -60,12 +61,19 @@ def answers(assistant, batch: dict) -> dict:
             else:
                 wrong += 1
                 failures.append({"query": case["query"], "expect": case.get("expect"), "shown": shown[0]})
-        n = len(cases)
-        return {"questions": n, "right_first": round(right / n, 3), "wrong_shown": round(wrong / n, 3),
+        n = len(cases) or 1
+        return {"questions": len(cases), "right_first": round(right / n, 3), "wrong_shown": round(wrong / n, 3),
                 "fell_back": round(fell_back / n, 3), "failures": failures}
 
-    return {"in_scope": run(batch["in_scope"], True), "out_of_scope": run(batch["out_of_scope"], False),
-            "spanish": run(batch.get("spanish", []), True) if batch.get("spanish") else None}
+    result = {"in_scope": run(batch["in_scope"], True), "out_of_scope": run(batch["out_of_scope"], False),
+              "spanish": run(batch.get("spanish", []), True) if batch.get("spanish") else None}
+    languages = sorted({case.get("language", "en") for key in ("in_scope", "out_of_scope") for case in batch[key]})
+    if languages != ["en"]:  # a batch in several languages: each one on its own too
+        result["by_language"] = {
+            lang: {"in_scope": run([c for c in batch["in_scope"] if c.get("language", "en") == lang], True),
+                   "out_of_scope": run([c for c in batch["out_of_scope"] if c.get("language", "en") == lang], False)}
+            for lang in languages}
+    return result
 
 
 def main(argv: list[str]) -> int:
@@ -84,10 +92,11 @@ def main(argv: list[str]) -> int:
         for lang, (hit, total) in result["false_alarms"].items():
             print(f"false alarms {lang:19} {hit:4d}/{total:<4d} {hit / total:.0%}")
     else:
-        for name in ("in_scope", "out_of_scope", "spanish"):
-            r = result[name]
-            if r:
-                print(f"{name:14} n={r['questions']:4d} right first {r['right_first']:.3f} wrong shown "
+        rows = [(name, result[name]) for name in ("in_scope", "out_of_scope", "spanish")]
+        rows += [(f"{lang} {name}", r) for lang, parts in result.get("by_language", {}).items() for name, r in parts.items()]
+        for name, r in rows:
+            if r and r["questions"]:
+                print(f"{name:20} n={r['questions']:4d} right first {r['right_first']:.3f} wrong shown "
                       f"{r['wrong_shown']:.3f} fell back {r['fell_back']:.3f}")
     print(f"wrote {out}")
     return 0

@@ -65,8 +65,8 @@ def _instrument(encoder_class) -> None:
 
 
 def ask_breakdown(knowledge: Path, index: Path, rounds: int = 3, **settings):
-    from assistant.settings import Settings
     from assistant.engine import Assistant
+    from assistant.settings import Settings
 
     assistant = Assistant.load(knowledge, index, settings=Settings.load(knowledge, **settings))
     if assistant.problem is not None:
@@ -189,7 +189,7 @@ def _int8_weights(model_path: Path):
 
 def encoder_options() -> None:
     from assistant.encoders import backend
-from assistant.encoders.openvino import OpenVinoEmbedder, _core
+    from assistant.encoders.openvino import OpenVinoEmbedder, _core
 
     if backend() != "openvino":
         print("3. Encoder options: skipped (OpenVINO does not answer on this CPU)")

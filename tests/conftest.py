@@ -105,12 +105,25 @@ class CachedEncoder:
 def screen(embedder) -> CrisisScreen:
     """The crisis screen with the real model, every labelled message encoded up front."""
     from assistant.crisis import CrisisScreen
+    from assistant.crisis.classifier import CrisisClassifier
     from assistant.evaluation.crisis import load_labelled
 
     loaded = CrisisScreen.load(KNOWLEDGE)
     encoder = CachedEncoder(embedder)
     assert loaded.attach_encoder(encoder)
     encoder.warm([t for m in load_labelled(CRISIS_SET) for t in [m.text, *loaded.embedding_texts(m.text)]])
+    loaded.attach_classifier(CrisisClassifier.load())  # as served (engine.crisis_classifier)
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def exemplar_screen(embedder) -> CrisisScreen:
+    """The screen without its classifier: the lexicon and the exemplar layer, as when the classifier
+    cannot load (the fallback)."""
+    from assistant.crisis import CrisisScreen
+
+    loaded = CrisisScreen.load(KNOWLEDGE)
+    assert loaded.attach_encoder(CachedEncoder(embedder))
     return loaded
 
 

@@ -231,3 +231,21 @@ def test_settings_go_live_with_the_next_build_without_a_restart(tmp_path, embedd
     assert assistant.reload_if_rebuilt() is True
     assert assistant.question_log is not None and assistant.settings.region == "UK"
     assert assistant.ask("i want to kill myself").region == "UK"
+
+
+def test_a_spanish_crisis_opens_in_spanish_with_the_988_spanish_option(seed_assistant):
+    reply = seed_assistant.ask("ya no quiero vivir, esta noche me voy a tomar todas las pastillas").to_dict()
+    assert reply["kind"] == "crisis" and reply["language"] == "es"
+    assert reply["crisis"]["headline"].startswith("Si estás en peligro")
+    assert "marca 2" in reply["crisis"]["message_markdown"]
+
+
+def test_a_question_in_another_language_falls_back_in_that_language_first(seed_assistant):
+    reply = seed_assistant.ask("¿dónde puedo aparcar el coche cerca de la clínica?").to_dict()
+    assert reply["kind"] == "fallback" and reply["language"] == "es"
+    assert reply["message"].startswith("Solo puedo responder en inglés")
+    assert reply["helpline"] is not None
+
+
+def test_english_replies_say_english(seed_assistant):
+    assert seed_assistant.ask("how long does group therapy last in aftercare").to_dict()["language"] == "en"

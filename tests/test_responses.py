@@ -8,7 +8,7 @@ FAQ = Entry(id="faq-one", type="faq", question="How long does it last?", answer=
             reviewed="2026-11-26")
 PASSAGE = Entry(id="passage-one", type="passage", title="Aftercare", answer="Support after treatment.")
 CONTRACT = {"query", "kind", "crisis", "answers", "candidates", "suggestions", "message", "helpline", "region",
-            "notes", "index"}
+            "notes", "index", "language"}
 
 
 def test_the_contract_has_every_key_and_is_json():

@@ -24,7 +24,7 @@ from assistant.crisis.screen import CrisisResult
 from assistant.yamlfile import line_of
 from assistant.yamlfile import read_lenient as read_crisis_yaml
 
-KINDS = ("emergency", "crisis_line", "drug_alcohol", "poison")
+KINDS = ("emergency", "crisis_line", "drug_alcohol", "poison", "violence_line", "child_line")
 RESOURCES_FILE = "resources.yaml"
 
 _TEL = re.compile(r"\+?\d{2,15}")
@@ -32,14 +32,14 @@ _SMS = re.compile(r"\d{3,15}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _REQUIRED = ("name", "number", "source", "verified")
 _LINE_FIELDS = {"name", "kind", "number", "tel", "sms", "sms_body", "text_instructions", "chat", "hours",
-                "scope", "audience", "languages", "source", "verified", "caveat", "note"}
+                "scope", "audience", "languages", "source", "verified", "caveat", "note", "in_language"}
 _REGION_FIELDS = {"name", "aliases", "emergency", "lines", "overdose_note"}
 
 # Wording reviewed against the safe-messaging rules; {emergency} is a tap-to-call link.
 _HEADLINES = {
     "suicide_self_harm": "If you are in danger right now or have hurt yourself, call {emergency} now.",
-    "overdose_poisoning": "If someone may have overdosed or been poisoned, or is hard to wake or "
-                          "struggling to breathe, call {emergency} now.",
+    "overdose_poisoning": "If you may have taken too much or been poisoned, or feel very drowsy or "
+                          "struggle to breathe, call {emergency} now and don't stay alone.",
     "medical_emergency": "If someone is unconscious, having a seizure, chest pain or trouble breathing, "
                          "call {emergency} now.",
     "violence_abuse": "If you or someone else is in danger right now, call {emergency} when it is safe to.",
@@ -48,11 +48,17 @@ _HEADLINES = {
     None: "If you are in danger right now, call {emergency}.",
 }
 _HEADLINES_THIRD = {
+    "overdose_poisoning": "If someone may have overdosed or been poisoned, or is hard to wake or "
+                          "struggling to breathe, call {emergency} now.",
     "suicide_self_harm": "If someone is in immediate danger of harming themselves, call {emergency} now.",
     "violence_abuse": "If someone is being hurt or threatened right now, call {emergency} when it is safe to.",
     "dangerous_withdrawal": "Withdrawal can be dangerous: if they are confused, seeing or hearing things, "
                             "having a seizure or chest pain, call {emergency} now.",
 }
+# A short or ambiguous message ("cant anymore", "bye everyone"): a gentle question, the lines first,
+# then whatever the FAQ has (docs/crisis.md: the check-in tier).
+_CHECK_IN = ("It sounds like things may be really hard right now. If you are thinking of harming yourself "
+             "or you are in danger, call {emergency} now.")
 _TALK = "You can talk to someone right now, day or night:"
 _GROUNDING = ("One thing to try right now: breathe in slowly for a count of four and out for a count of "
               "six, a few times, and notice your feet on the floor.")
@@ -81,6 +87,10 @@ class Resource:
     languages: str | None = None
     caveat: str | None = None
     note: str | None = None
+    in_language: tuple[tuple[str, str], ...] = ()  # (language code, the line's option said in it)
+
+    def option_in(self, language: str | None) -> str | None:
+        return dict(self.in_language).get(language) if language else None
 
     @property
     def tel_link(self) -> str | None:
@@ -116,6 +126,8 @@ class Resource:
             value = getattr(self, key)
             if value:
                 data[key] = value
+        if self.in_language:
+            data["in_language"] = dict(self.in_language)
         return data
 
     # markdown pieces -------------------------------------------------------------------------------
@@ -159,6 +171,8 @@ class CrisisReply:
     markdown: str
     category: str | None = None
     third_party: bool = False
+    language: str = "en"     # the language the headline is in
+    check_in: bool = False   # the gentle check-in for an ambiguous message, not the full crisis reply
 
     @property
     def message_markdown(self) -> str:
@@ -170,6 +184,8 @@ class CrisisReply:
             "headline": self.headline,
             "category": self.category,
             "third_party": self.third_party,
+            "language": self.language,
+            "check_in": self.check_in,
             "resources": [r.to_dict() for r in self.resources],
             "message_markdown": self.markdown,
         }
@@ -185,7 +201,12 @@ def _build_resource(rid: str, raw: Any, kind: str | None = None) -> Resource:
     unknown = set(raw) - _LINE_FIELDS
     if unknown:
         raise _Invalid(f"{rid}: unknown field(s) {', '.join(sorted(unknown))}")
-    values = {k: (str(v) if v is not None and not isinstance(v, str) else v) for k, v in raw.items()}
+    in_language = raw.get("in_language") or {}
+    if not isinstance(in_language, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in in_language.items()):
+        raise _Invalid(f"{rid}: in_language must map a language code (es, fr, ...) to a sentence in it")
+    values = {k: (str(v) if v is not None and not isinstance(v, str) else v) for k, v in raw.items()
+              if k != "in_language"}
     for key in _REQUIRED:
         if not values.get(key):
             raise _Invalid(f"{rid}: '{key}' is required")
@@ -214,6 +235,7 @@ def _build_resource(rid: str, raw: Any, kind: str | None = None) -> Resource:
         sms_body=values.get("sms_body"), text_instructions=values.get("text_instructions"),
         chat=values.get("chat"), scope=values.get("scope") or "national", audience=values.get("audience"),
         languages=values.get("languages"), caveat=values.get("caveat"), note=values.get("note"),
+        in_language=tuple((code, text.strip()) for code, text in in_language.items()),
     )
 
 
@@ -355,6 +377,10 @@ class CrisisResources:
         return chosen
 
     def _choose_lines(self, region: Region, category: str | None, third_party: bool) -> list[Resource]:
+        violence = self._visible(region, "violence_line")[:1] if category == "violence_abuse" else []
+        if violence:  # the violence line, a crisis line to call and text, the children's line if there is room
+            special = violence + self._primary_lines(region)
+            return special + self._visible(region, "child_line")[: max(0, 3 - len(special))]
         chosen = self._primary_lines(region)
         if len(chosen) < 2:
             second = None
@@ -375,23 +401,36 @@ class CrisisResources:
         return chosen
 
     # -------------------------------------------------------------------------------------- reply
-    def crisis_reply(self, region: str | None, result: CrisisResult | None = None) -> CrisisReply:
-        """The visitor-facing crisis block for ``region`` (unknown -> the default region)."""
+    def crisis_reply(self, region: str | None, result: CrisisResult | None = None,
+                     language: str | None = None) -> CrisisReply:
+        """The visitor-facing crisis block for ``region`` (unknown -> the default region). ``language``:
+        the visitor's; where languages.yaml has it, the block opens in it and lists each line's own
+        option in it (988: press 2 for Spanish), then the English text follows."""
+        from assistant.crisis.languages import wording
+
         code = self.resolve_region(region, self.default_region)
         data = self._regions[code]
         category = getattr(result, "category", None)
         category = category if category in _HEADLINES else None
         third = bool(getattr(result, "third_party", False))
+        check_in = bool(getattr(result, "check_in", False))
         emergency = data.emergency
         emergency_link = f"[{emergency.number}]({emergency.tel_link})"
-        template = (_HEADLINES_THIRD.get(category) if third else None) or _HEADLINES[category]
-        headline = template.format(emergency=emergency.number)
+        template = _CHECK_IN if check_in else (
+            (_HEADLINES_THIRD.get(category) if third else None) or _HEADLINES[category])
+        local = wording(language)
+        local_template = (local.check_in if check_in else local.headline) if local else None
+        headline = (local_template or template).format(emergency=emergency.number)
         lines = self._choose_lines(data, category, third)
         poison = next((line for line in lines if line.kind == "poison"), None)
 
         parts = [f"**{template.format(emergency=emergency_link)}**"]
         if region is not None and not self._known(region):
             parts[0] += " If you are in another country, call your local emergency number."
+        if local is not None:
+            own = [option for option in (r.option_in(language) for r in (emergency, *lines)) if option]
+            parts.insert(0, f"**{local_template.format(emergency=emergency_link)}**"
+                         + "".join(f"\n\n{option}" for option in own))
         items = [f"- **{emergency.name}**: [call {emergency.number}]({emergency.tel_link})"]
         items += [line.markdown_item() for line in lines]
         parts.append(_TALK + "\n\n" + "\n".join(items))
@@ -403,9 +442,10 @@ class CrisisResources:
         parts.append(someone)
         if category == "overdose_poisoning" and data.overdose_note:
             parts.append(data.overdose_note)
-        parts += [_GROUNDING, _HOPE, _AUTOMATED]
+        parts += ([_HOPE, _AUTOMATED] if check_in else [_GROUNDING, _HOPE, _AUTOMATED])
         markdown = "\n\n".join(parts)
-        return CrisisReply(code, headline, (emergency, *lines), markdown, category, third)
+        return CrisisReply(code, headline, (emergency, *lines), markdown, category, third,
+                           local.code if local else "en", check_in)
 
     def help_bar(self, region: str | None) -> tuple[Resource, list[Resource]]:
         """The region's emergency number and primary crisis lines: what a page shows at all times."""

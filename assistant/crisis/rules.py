@@ -29,7 +29,7 @@ CATEGORY_PRIORITY: tuple[str, ...] = (
     "suicide_self_harm",
     "violence_abuse",
 )
-LAYERS: tuple[str, ...] = ("lexicon", "semantic", "uncertain")
+LAYERS: tuple[str, ...] = ("lexicon", "deferred", "classifier", "semantic", "uncertain", "check_in")
 PERSONS: tuple[str, ...] = ("first", "third", "any")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -71,6 +71,7 @@ class Term:
     person: str = "any"
     on_negation: str = "uncertain"
     source: str = ""
+    alone: bool = True  # False: a topic word ("overdose", "suicide") that decides only with the classifier
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class CrisisConfig:
 
 
 _KNOWN_KEYS = {"version", "vocab", "context", "terms", "guards", "exemplars", "thresholds", "regions", "notes"}
-_CONTEXT_KEYS = ("negation_cues", "third_party_subjects", "first_person_subjects")
+_CONTEXT_KEYS = ("negation_cues", "third_party_subjects", "first_person_subjects", "past_cues")
 
 
 class _Problem(Exception):
@@ -287,7 +288,10 @@ def _merge_document(config: CrisisConfig, document: dict, path: Path, is_default
             warn(exc.line, f"{exc.message}; the term was skipped")
             continue
         seen_terms.add(term_id)
-        config.terms.append(Term(term_id, category, regex, person, on_negation, f"{name}:{where}"))
+        alone = entry.get("alone", True)
+        if not isinstance(alone, bool):
+            raise _Problem(where, f"term {term_id}: alone must be true or false")
+        config.terms.append(Term(term_id, category, regex, person, on_negation, f"{name}:{where}", alone))
 
     guards = document.get("guards") or []
     if not isinstance(guards, list):

@@ -26,61 +26,17 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Mapping
 
-from .normalise import SURROGATES, match_form, normalise, normalise_text
+from .normalise import match_form, normalise, normalise_text
+from .result import NOT_DETECTED, CrisisResult, merge_categories, replace_result
 from .rules import CATEGORY_PRIORITY, OVERLAY_DIR, CrisisConfig, Guard, Term, bounded, combined, load_crisis_config
+from .semantic import ExemplarLayer
 
-MAX_SEGMENTS = 32          # the semantic layer reads at most this many sentences/windows ...
-HEAD_SEGMENTS = 24         # ... the first 24 and the last 8 of a very long message (lexicon reads all)
-WINDOW_WORDS = 24          # long run-on sentences are read in overlapping windows of this many words
-CLAUSE_MIN_SENTENCE = 7    # sentences this long are also read clause by clause
-_CLAUSE_SPLIT = re.compile(r",|\s(?:but|and|so|because|cause|cuz|though|although)\s")
-MAX_EMBED_CHARS = 2000     # one segment never exceeds this (the model reads ~256 word pieces anyway)
-# A text needs at least one word outside this list to be compared: fragments such as "i want to"
-# (left after a guard removed "kill my cravings") carry no meaning of their own.
-_FUNCTION_WORDS = frozenset(
-    "i im i'm me my mine myself you your u to the a an and or but of in on at for with from by is am are "
-    "was were be been being it its it's this that these those so just want wanna like lol haha ok okay "
-    "really very do does did have has had will would can could".split()
-)
-
-
-
+SHORT_WORDS = 6            # messages of at most this many words may get the check-in (training.py)
 # ------------------------------------------------------------------------------------------ data classes
 
 
-@dataclass(frozen=True)
-class CrisisResult:
-    """What the screen found. ``to_dict()`` is the contract; it never contains the visitor's text."""
-
-    detected: bool = False
-    category: str | None = None
-    third_party: bool = False
-    layer: str | None = None
-    matched: str | None = None
-    categories: tuple[str, ...] = ()
-    negated: bool = False
-    score: float | None = None
-    guards: tuple[str, ...] = ()
-    semantic: str = "off"   # "off" (no encoder), "skipped" (lexicon decided), "checked", "error"
-
-    def to_dict(self) -> dict:
-        return {
-            "detected": bool(self.detected),
-            "category": self.category,
-            "third_party": bool(self.third_party),
-            "layer": self.layer,
-            "matched": self.matched,
-            "categories": list(self.categories),
-            "negated": bool(self.negated),
-            "score": None if self.score is None else round(float(self.score), 4),
-            "guards": list(self.guards),
-            "semantic": self.semantic,
-        }
-
-
-NOT_DETECTED = CrisisResult()
 
 
 
@@ -91,15 +47,13 @@ class _Hit:
     end: int
     negated: bool
     third_party: bool
+    past: bool = False  # in a sentence about the past or asking for information (lexicon.yaml past_cues)
 
 
 
 # ------------------------------------------------------------------------------------------------ screen
 
-Encoder = Callable[[list[str]], Any]
-
-
-class CrisisScreen:
+class CrisisScreen(ExemplarLayer):
     """Screens one message at a time. Build with ``CrisisScreen.load(knowledge_dir)``."""
 
     def __init__(self, config: CrisisConfig):
@@ -131,9 +85,11 @@ class CrisisScreen:
         self._negation_re = re.compile(bounded(ctx["negation_cues"]))
         self._third_re = re.compile(bounded(ctx["third_party_subjects"]))
         self._first_re = re.compile(bounded(ctx["first_person_subjects"]))
+        self._past_re = re.compile(bounded(ctx["past_cues"]))
         self.crisis_exemplars = list(config.crisis_exemplars)
         self.benign_exemplars = list(config.benign_exemplars)
-        self._encode: Encoder | None = None
+        self._encode = None  # the answering model, for the exemplar layer (semantic.py)
+        self.classifier = None  # classifier.py, attached by attach_classifier
         self._crisis_matrix = None
         self._benign_matrix = None
         # The engine asks `texts_to_encode` and then `screen` for the same message: one lexicon
@@ -155,54 +111,19 @@ class CrisisScreen:
                 "the screen uses the built-in defaults only"]
             return cls(defaults)
 
-    def attach_encoder(self, encode: Encoder, encode_exemplars: Encoder | None = None) -> bool:
-        """Enable the semantic layer. ``encode(list[str])`` -> L2-normalised float32 rows.
+    def attach_classifier(self, classifier) -> None:
+        """Enable the classifier layer (classifier.py): it has its own multilingual model, so it
+        also runs when the answering model is busy or broken (``screen_lexicon``)."""
+        self.classifier = classifier
 
-        Embeds every exemplar once (with ``encode_exemplars`` when given: a cached encoder for
-        fixed text; visitor messages always go through ``encode``). Returns False (and records a warning) if that fails; the lexicon
-        layers keep working either way.
-        """
-        import numpy as np
-
-        try:
-            if not self.crisis_exemplars:
-                raise ValueError("there are no crisis exemplars to compare against")
-            texts = self.exemplar_texts()
-            vectors = self._as_rows((encode_exemplars or encode)(texts), len(texts))
-        except Exception as exc:  # the model is optional: never let it break the screen
-            self.warnings.append(f"semantic layer disabled: the encoder failed on the exemplars ({exc})")
-            self._encode = None
+    def never_log(self, detected: bool, risk: float | None) -> bool:
+        """True if a message may be a crisis, even below what is shown as one: it is never stored.
+        Takes the contract's ``detected`` and ``risk`` (``CrisisResult.to_dict()``)."""
+        if detected:
+            return True
+        if self.classifier is None:  # no classifier attached: detection alone decides, as before it existed
             return False
-        n_crisis = len(self.crisis_exemplars)
-        self._crisis_matrix = np.ascontiguousarray(vectors[:n_crisis])
-        self._benign_matrix = np.ascontiguousarray(vectors[n_crisis:])
-        self._encode = encode
-        return True
-
-    def exemplar_texts(self) -> list[str]:
-        """The exemplars as the semantic layer embeds them (normalised): crisis ones, then benign."""
-        return [normalise_text(e.text, keep_apostrophes=True) for e in self.crisis_exemplars + self.benign_exemplars]
-
-    @property
-    def semantic_enabled(self) -> bool:
-        return self._encode is not None
-
-    @staticmethod
-    def _as_rows(vectors: Any, count: int):
-        import numpy as np
-
-        matrix = np.asarray(vectors, dtype=np.float32)
-        if matrix.ndim == 1:
-            matrix = matrix.reshape(1, -1)
-        if matrix.ndim != 2 or matrix.shape[0] != count or matrix.shape[1] == 0:
-            raise ValueError(f"expected {count} vectors, got an array of shape {matrix.shape}")
-        if not np.all(np.isfinite(matrix)):
-            raise ValueError("the encoder returned NaN or infinite values")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return matrix / norms  # re-normalise: cosine must stay an inner product
-
-    # -- screening ----------------------------------------------------------------------------------
+        return risk is None or risk >= self.classifier.thresholds.never_log
 
     def screen(self, text: str, query_vector: Any = None, use_semantic: bool = True,
                encoded: Mapping[str, Any] | None = None) -> CrisisResult:
@@ -218,20 +139,61 @@ class CrisisScreen:
             lexical, masked = self._lexicon_pass(text)
         except Exception:  # pragma: no cover - a bug must fail safe: show the lines
             return CrisisResult(True, None, False, "uncertain", "screen_error", semantic="error")
-        if lexical.detected and lexical.layer == "lexicon":
-            return lexical if not self.semantic_enabled else _replace(lexical, semantic="skipped")
+        classified = self._classify(text)
+        if classified.risk is not None:  # the classifier answered: it decides what the lexicon leaves open
+            skipped = "skipped" if self.semantic_enabled else "off"
+            if lexical.layer in ("lexicon", "uncertain"):
+                return replace_result(lexical, risk=classified.risk, semantic=skipped)
+            if lexical.layer == "deferred" and classified.risk >= self.classifier.thresholds.lexicon:
+                return replace_result(lexical, layer="lexicon", risk=classified.risk, semantic=skipped)
+            if classified.detected:
+                return replace_result(classified, guards=lexical.guards, semantic=skipped,
+                                categories=merge_categories(lexical.categories, classified.categories))
+            # a term the classifier reads as safe (past history, an information question, hyperbole)
+            overruled = (f"{lexical.layer}:{lexical.matched}",) if lexical.detected else ()
+            return CrisisResult(guards=lexical.guards + overruled, risk=classified.risk, semantic=skipped)
+        if lexical.detected and lexical.layer in ("lexicon", "deferred"):  # without the classifier, a term counts
+            return replace_result(lexical, layer="lexicon") if not self.semantic_enabled else replace_result(
+                lexical, layer="lexicon", semantic="skipped")
         if not (use_semantic and self.semantic_enabled):
             return lexical
         try:
             semantic = self._screen_semantic(text, query_vector, masked, encoded)
         except Exception:
-            return _replace(lexical, semantic="error")
+            return replace_result(lexical, semantic="error")
         if semantic is None:
-            return _replace(lexical, semantic="checked")
+            return replace_result(lexical, semantic="checked")
         if lexical.detected:  # an "uncertain" (negated) lexicon hit that the semantic layer confirms
-            return _replace(semantic, negated=lexical.negated, guards=lexical.guards,
-                            categories=_merge_categories(lexical.categories, semantic.categories))
-        return _replace(semantic, guards=lexical.guards)
+            return replace_result(semantic, negated=lexical.negated, guards=lexical.guards,
+                            categories=merge_categories(lexical.categories, semantic.categories))
+        return replace_result(semantic, guards=lexical.guards)
+
+    def _classify(self, text: str) -> CrisisResult:
+        """The classifier layer: detected, a check-in (short messages), or not detected, with its risk.
+        ``risk`` None: no classifier, or it failed (never raises; the other layers then decide)."""
+        if self.classifier is None:
+            return NOT_DETECTED
+        from .classifier import message_rows
+
+        try:
+            rows = message_rows(text)
+            if not rows:
+                return CrisisResult(risk=0.0)
+            best = self.classifier.scores(rows)[0]
+        except Exception:
+            return NOT_DETECTED
+        thresholds = self.classifier.thresholds
+        check_in = thresholds.check_in <= best.crisis < thresholds.crisis and len(str(text).split()) <= SHORT_WORDS
+        if best.crisis < thresholds.crisis and not check_in:
+            return CrisisResult(risk=best.crisis)
+        return CrisisResult(True, best.category, self._segment_third_party(rows[0]), "check_in" if check_in else "classifier",
+                            "classifier", (best.category,), score=best.crisis, check_in=check_in, risk=best.crisis)
+
+    def lexicon(self, text: str) -> CrisisResult:
+        """The lexicon and guards alone, as they read ``text``: layer "lexicon" (a term), "uncertain" (only
+        negated terms) or "deferred" (only topic words, or terms in sentences about the past or asking
+        for information: the classifier confirms those)."""
+        return self._lexicon_pass(text)[0]
 
     def screen_lexicon(self, text: str) -> CrisisResult:
         """The lexicon layers only (what runs when the model is not available)."""
@@ -264,7 +226,8 @@ class CrisisScreen:
                 if negated and term.on_negation == "ignore":
                     continue
                 hits.append(_Hit(term, match.start(), match.end(), negated,
-                                 self._is_third_party(form, match.start(), match.end(), term.person)))
+                                 self._is_third_party(form, match.start(), match.end(), term.person),
+                                 self._is_past(form, match.start(), match.end())))
         guards = tuple(dict.fromkeys(guards_hit))
         masked = form if guards_hit else None
         if not hits:
@@ -277,7 +240,7 @@ class CrisisScreen:
             detected=True,
             category=categories[0],
             third_party=any(h.third_party for h in chosen),
-            layer="lexicon" if firm else "uncertain",
+            layer=("deferred" if all(h.past or not h.term.alone for h in firm) else "lexicon") if firm else "uncertain",
             matched=lead.term.id,
             categories=categories,
             negated=not firm,
@@ -289,6 +252,15 @@ class CrisisScreen:
         before = before.rsplit(" . ", 1)[-1]
         window = " " + " ".join(before.split()[-4:]) + " "
         return bool(self._negation_re.search(window))
+
+    def _is_past(self, form: str, start: int, end: int) -> bool:
+        """A past or information cue in the hit's sentence (read at most 300 characters either side:
+        a message of one 100 KB sentence must not be scanned once per hit)."""
+        low, high = max(0, start - 300), min(len(form), end + 300)
+        sentence_start = form.rfind(" . ", low, start)
+        sentence_end = form.find(" . ", end, high)
+        sentence = form[sentence_start + 1 if sentence_start >= 0 else low: sentence_end if sentence_end >= 0 else high]
+        return bool(self._past_re.search(" " + sentence + " "))
 
     def _is_third_party(self, form: str, start: int, end: int, person: str) -> bool:
         if person != "any":
@@ -306,180 +278,8 @@ class CrisisScreen:
 
     # -- semantic layer -----------------------------------------------------------------------------
 
-    def _comparable(self, text: str) -> bool:
-        words = re.findall(r"[^\W_][\w']*", text)
-        content = [w for w in words if w not in _FUNCTION_WORDS]
-        return len(words) >= int(self.thresholds["min_words"]) and len(content) >= 1
-
-    def _segments(self, semantic_text: str) -> list[str]:
-        sentences = [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", semantic_text) if s.strip()]
-        segments: list[str] = []
-        for sentence in sentences:
-            words = sentence.split()
-            if not self._comparable(sentence):
-                continue
-            if len(words) <= WINDOW_WORDS + WINDOW_WORDS // 2:
-                segments.append(sentence[:MAX_EMBED_CHARS])
-                if len(words) >= CLAUSE_MIN_SENTENCE:
-                    # run-ons: "i relapsed and honestly i dont care if i wake up tomorrow" - the first
-                    # clause would otherwise pull the whole sentence towards recovery talk
-                    segments.extend(c for c in (c.strip(" ,") for c in _CLAUSE_SPLIT.split(sentence))
-                                    if c and c != sentence and self._comparable(c))
-                continue
-            step = WINDOW_WORDS // 2
-            for begin in range(0, len(words) - step, step):
-                segments.append(" ".join(words[begin:begin + WINDOW_WORDS])[:MAX_EMBED_CHARS])
-        if len(segments) > MAX_SEGMENTS:
-            segments = segments[:HEAD_SEGMENTS] + segments[-(MAX_SEGMENTS - HEAD_SEGMENTS):]
-        return segments
-
-    @staticmethod
-    def _semantic_text(text: str, masked: str | None) -> str:
-        """What the semantic layer reads: the normalised text, or, when a guard matched, the text
-        without the guarded spans ("i cut myself shaving lol" -> "i lol"): a guard's words count in
-        no layer."""
-        if masked is None:
-            return normalise_text(text, keep_apostrophes=True)
-        words = masked.replace(" ~ ", " ").replace(" . ", ". ").split()
-        return " ".join(words).strip(" .")
-
-    def _semantic_rows(self, text: str, masked: str | None) -> tuple[list[str], bool]:
-        """The texts the semantic layer compares (row 0: the whole message when it is comparable,
-        then its sentences/windows), and whether row 0 may take the caller's vector of ``text``."""
-        semantic_text = self._semantic_text(text, masked)
-        if not semantic_text:
-            return [], False
-        whole = semantic_text[:MAX_EMBED_CHARS]
-        rows = [whole] + [s for s in self._segments(semantic_text) if s != whole]
-        if not self._comparable(whole):
-            if len(rows) == 1:
-                return [], False
-            rows[0] = rows.pop()  # keep row 0 = a comparable text; no vector reuse then
-            return rows, False
-        return rows, masked is None and _light_form(text) == _light_form(semantic_text)
-
-    def texts_to_encode(self, text: str, have_query_vector: bool = False) -> list[str]:
-        """What ``screen(text, ...)`` would encode (none when the lexicon already decided), given
-        whether the caller will pass ``query_vector``. Lets the engine batch them with its own encode."""
-        if not self.semantic_enabled:
-            return []
-        try:
-            lexical, masked = self._lexicon_pass(text)
-            if lexical.detected and lexical.layer == "lexicon":
-                return []
-            rows, reusable = self._semantic_rows(text, masked)
-        except Exception:  # pragma: no cover - screen() itself fails safe on the same input
-            return []
-        return rows[1:] if have_query_vector and reusable else rows
-
-    def _screen_semantic(self, text: str, query_vector: Any, masked: str | None = None,
-                         encoded: Mapping[str, Any] | None = None) -> CrisisResult | None:
-        import numpy as np
-
-        rows_text, reusable = self._semantic_rows(text, masked)
-        if not rows_text:
-            return None
-        reuse = None
-        if query_vector is not None and reusable:
-            try:
-                reuse = self._as_rows(query_vector, 1)
-                if reuse.shape[1] != self._crisis_matrix.shape[1]:
-                    reuse = None
-            except Exception:
-                reuse = None
-        needed = rows_text if reuse is None else rows_text[1:]
-        known = encoded or {}
-        missing = [t for t in needed if t not in known]
-        fresh = dict(zip(missing, self._as_rows(self._encode(missing), len(missing)))) if missing else {}
-        blocks = [] if reuse is None else [reuse]
-        if needed:
-            blocks.append(self._as_rows([fresh[t] if t in fresh else known[t] for t in needed], len(needed)))
-        matrix = np.vstack(blocks)
-        crisis = matrix @ self._crisis_matrix.T
-        if len(self.benign_exemplars):
-            benign = matrix @ self._benign_matrix.T
-        else:
-            benign = np.zeros((len(matrix), 1), dtype=np.float32)
-        best_crisis = crisis.max(axis=1)
-        best_benign = benign.max(axis=1)
-        margin = best_crisis - best_benign
-        t = self.thresholds
-        firm = (best_crisis >= t["similarity"]) & (margin >= t["margin"])
-        soft = (best_crisis >= t["uncertain_similarity"]) & (margin >= t["uncertain_margin"])
-        if firm.any():
-            rows, layer = np.flatnonzero(firm), "semantic"
-        elif soft.any():
-            rows, layer = np.flatnonzero(soft), "uncertain"
-        else:
-            return None
-        row = int(rows[np.argmax(best_crisis[rows])])
-        exemplar = self.crisis_exemplars[int(np.argmax(crisis[row]))]
-        segment_text = rows_text[row]
-        third = exemplar.person == "third" or self._segment_third_party(segment_text)
-        categories = []
-        for r in rows:
-            category = self.crisis_exemplars[int(np.argmax(crisis[r]))].category
-            if category not in categories:
-                categories.append(category)
-        return CrisisResult(
-            detected=True,
-            category=exemplar.category,
-            third_party=bool(third),
-            layer=layer,
-            matched=exemplar.id,
-            categories=tuple(c for c in CATEGORY_PRIORITY if c in categories),
-            score=float(best_crisis[row]),
-            semantic="checked",
-        )
-
-    def embedding_texts(self, text: str) -> list[str]:
-        """The strings the semantic layer would encode for ``text`` (whole message first, then its
-        sentences/windows), so a caller can batch or cache them. Empty if nothing is comparable."""
-        try:
-            return self._semantic_rows(text, self._lexicon_pass(text)[1])[0]
-        except Exception:  # pragma: no cover - same fail-safe rule as screen()
-            return []
-
-    def semantic_scores(self, text: str) -> list[tuple[float, float]]:
-        """(best crisis similarity, best benign similarity) for the whole text and each segment.
-
-        Used by the evaluation to calibrate thresholds; needs an attached encoder.
-        """
-        import numpy as np
-
-        if not self.semantic_enabled:
-            raise RuntimeError("attach_encoder() first")
-        texts = self.embedding_texts(text)
-        if not texts:
-            return []
-        matrix = self._as_rows(self._encode(texts), len(texts))
-        crisis = (matrix @ self._crisis_matrix.T).max(axis=1)
-        if len(self.benign_exemplars):
-            benign = (matrix @ self._benign_matrix.T).max(axis=1)
-        else:
-            benign = np.zeros(len(texts))
-        return [(float(c), float(b)) for c, b in zip(crisis, benign)]
-
     def _segment_third_party(self, segment: str) -> bool:
         form = match_form(normalise_text(segment))
         last_third = max((m.end() for m in self._third_re.finditer(form)), default=-1)
         last_first = max((m.end() for m in self._first_re.finditer(form)), default=-1)
         return last_third > last_first
-
-
-def _light_form(text: str) -> str:
-    """What a tokenizer that lower-cases would see anyway (for deciding whether a vector can be reused)."""
-    if not isinstance(text, str):
-        return ""
-    return " ".join(SURROGATES.sub("", text).casefold().replace("’", "'").split())
-
-
-def _replace(result: CrisisResult, **changes: Any) -> CrisisResult:
-    values = {f: getattr(result, f) for f in result.__dataclass_fields__}
-    values.update(changes)
-    return CrisisResult(**values)
-
-
-def _merge_categories(first: Iterable[str], second: Iterable[str]) -> tuple[str, ...]:
-    present = set(first) | set(second)
-    return tuple(c for c in CATEGORY_PRIORITY if c in present)

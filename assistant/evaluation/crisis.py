@@ -230,7 +230,7 @@ def evaluate_crisis(screen: CrisisScreen, path: Path, timing: bool = True) -> Cr
     semantic_us: list[float] = []
     for message in messages:
         begin = time.perf_counter()
-        lexical.append(screen.screen_lexicon(message.text))
+        lexical.append(screen.lexicon(message.text))  # the rules alone: every term counts
         lexicon_us.append((time.perf_counter() - begin) * 1e6)
         begin = time.perf_counter()
         result = screen.screen(message.text)
@@ -247,7 +247,7 @@ def evaluate_crisis(screen: CrisisScreen, path: Path, timing: bool = True) -> Cr
         repeat: list[float] = []
         for message in messages:
             begin = time.perf_counter()
-            screen.screen_lexicon(message.text)
+            screen.lexicon(message.text)
             repeat.append((time.perf_counter() - begin) * 1e6)
         timings["lexicon_median_us"] = _median_us(repeat)
         timings["full_median_us"] = _median_us(full_us)
@@ -318,7 +318,7 @@ def calibrate_thresholds(screen: CrisisScreen, path: Path, split: str = "tune",
     messages = [m for m in load_labelled(Path(path)) if m.split == split]
     crisis_rows, benign_rows = [], []
     for message in messages:
-        if message.is_crisis and screen.screen_lexicon(message.text).detected:
+        if message.is_crisis and screen.lexicon(message.text).detected:
             continue   # already caught; the semantic layer cannot change that
         scores = np.array(screen.semantic_scores(message.text) or [(0.0, -1.0)], dtype=np.float64)
         (crisis_rows if message.is_crisis else benign_rows).append(scores)
@@ -371,6 +371,12 @@ def main_report(knowledge_dir: Path | None, path: Path, with_model: bool = True)
             screen.attach_encoder(reference_encoder().encode, reference_encoder().encode_corpus)
         except Exception as exc:  # the report says the semantic layer is off
             screen.warnings.append(f"semantic layer off: {exc}")
+        try:  # as served: the classifier first (engine.crisis_classifier)
+            from assistant.crisis.classifier import CrisisClassifier
+
+            screen.attach_classifier(CrisisClassifier.load())
+        except Exception as exc:
+            screen.warnings.append(f"crisis classifier off: {exc}")
     return evaluate_crisis(screen, path)
 
 

@@ -201,7 +201,7 @@ def _write_artifacts(directory: Path, memory: LoadedIndex) -> None:
     save_views(directory, memory.view_entry, memory.view_kind, memory.view_text)
     save_lexical(directory, memory.lexical)
     save_classifier(directory, memory.classifier)
-    save_detector(directory, memory.not_covered_detector)
+    save_detector(directory, memory.not_covered_detector, memory.not_covered_texts)
 
 
 def index_entries(entries: list[Entry], embedder, progress: bool = False,
@@ -233,4 +233,5 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
         classifier=train_entry_classifier(vectors, view_entry, len(entries)),
         view_text=texts, reused_vectors=sum(1 for t in texts if t in known),
         not_covered_detector=detector, not_covered=len(not_covered) if detector is not None else 0,
+        not_covered_texts=tuple(not_covered) if detector is not None else (),
     )

@@ -116,9 +116,11 @@ def load_classifier(directory: Path, dimension: int, entries: int):
     return classifier
 
 
-def save_detector(directory: Path, detector) -> None:
+def save_detector(directory: Path, detector, texts=()) -> None:
+    """The detector, and the `not_covered:` questions it learnt from (crosslingual.py compares with them)."""
     if detector is not None:
-        np.savez(directory / NOT_COVERED, weights=detector[0], bias=np.asarray(detector[1]))
+        np.savez(directory / NOT_COVERED, weights=detector[0], bias=np.asarray(detector[1]),
+                 texts=np.array(list(texts), dtype=str))
 
 
 def load_detector(directory: Path, dimension: int):
@@ -126,8 +128,9 @@ def load_detector(directory: Path, dimension: int):
     try:
         with np.load(path, allow_pickle=False) as data:
             detector = (data["weights"], data["bias"][()])
+            texts = tuple(str(t) for t in data["texts"]) if "texts" in data.files else ()  # older builds: none
     except Exception as exc:
         raise IndexError_(f"{path}: unreadable ({exc}); rebuild") from None
     if detector[0].shape != (dimension,):
         raise IndexError_(f"{path}: shape disagrees with the manifest; rebuild")
-    return detector
+    return detector, texts

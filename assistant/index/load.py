@@ -37,6 +37,7 @@ class LoadedIndex:
     reused_vectors: int = 0
     not_covered_detector: tuple[np.ndarray, np.float32] | None = None
     not_covered: int = 0  # how many `not_covered:` questions the detector learnt from
+    not_covered_texts: tuple[str, ...] = ()  # those questions (crosslingual.py compares with them)
 
 
 def load_index(index_dir: Path | str) -> LoadedIndex:
@@ -58,6 +59,6 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
     )
     if not counts_ok:
         raise IndexError_(f"{build}: artifacts disagree with the manifest (a partial or mixed build); rebuild")
-    detector = load_detector(build, manifest.dimension) if manifest.not_covered else None
+    detector, texts = load_detector(build, manifest.dimension) if manifest.not_covered else (None, ())
     return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical, classifier,
-                       not_covered_detector=detector, not_covered=manifest.not_covered)
+                       not_covered_detector=detector, not_covered=manifest.not_covered, not_covered_texts=texts)

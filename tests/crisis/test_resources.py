@@ -238,3 +238,28 @@ def test_shipped_overlay_has_no_effect(resources):
     defaults = CrisisResources.load(None)
     for code in REGIONS:
         assert resources.region(code) == defaults.region(code)
+
+
+def test_a_first_person_overdose_is_spoken_to_directly():
+    resources = CrisisResources.load(None)
+    mine = resources.crisis_reply("US", CrisisResult(True, "overdose_poisoning", third_party=False))
+    theirs = resources.crisis_reply("US", CrisisResult(True, "overdose_poisoning", third_party=True))
+    assert mine.headline.startswith("If you may have taken too much")
+    assert theirs.headline.startswith("If someone may have overdosed")
+    assert "Poison Help" in mine.markdown and "Poison Help" in theirs.markdown
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("US", ["National Domestic Violence Hotline", "988 Suicide & Crisis Lifeline"]),
+    ("UK", ["National Domestic Abuse Helpline", "Samaritans", "Shout"]),
+    ("AU", ["1800RESPECT", "Lifeline", "Kids Helpline"]),
+])
+def test_abuse_gets_the_violence_line_and_the_childrens_line_where_researched(code, expected):
+    reply = CrisisResources.load(None).crisis_reply(code, CrisisResult(True, "violence_abuse"))
+    assert [r.name for r in reply.resources] == ["Emergency services", *expected]
+
+
+def test_abuse_without_a_researched_violence_line_gets_the_crisis_lines():
+    resources = CrisisResources.load(None)
+    abuse = resources.crisis_reply("CA", CrisisResult(True, "violence_abuse"))
+    assert [r.kind for r in abuse.resources][:2] == ["emergency", "crisis_line"]

@@ -23,9 +23,10 @@ def test_labelled_sets_are_big_enough_and_cover_every_category_and_failure_mode(
         assert mode in modes, mode
     for mode in ("recovery", "idiom", "tech", "near_miss", "history", "informational"):
         assert mode in {m.mode for m in benign}, mode
-    # the holdout was 30% when it was written (first); two probe batches were added to tune later
+    # the holdout was 30% when it was written (first); the blind batches go to tune after their first
+    # contact is recorded (docs/crisis.md), so its share shrinks while it stays whole and untrained on
     holdout = [m for m in messages if m.split == "holdout"]
-    assert len(holdout) >= 130 and 0.20 <= len(holdout) / len(messages) <= 0.35
+    assert len(holdout) >= 130 and {m.category for m in holdout if m.is_crisis} == set(CATEGORIES)
 
 
 def test_report_formats_and_serialises(report):

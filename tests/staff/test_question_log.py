@@ -48,8 +48,32 @@ def test_engine_logs_fallbacks_not_crises(seed_index, embedder, tmp_path):
     knowledge, index = seed_index
     settings = Settings(log_questions=True, log_path=tmp_path / "log.sqlite3")
     assistant = Assistant.load(knowledge, index, settings=settings, embedder=embedder)
-    assistant.ask("what is the best pizza in town, mail me at x@y.com")
-    assistant.ask("i want to kill myself")
-    assistant.ask("how long does group therapy last in aftercare")
-    rows = assistant.question_log.unanswered()
-    assert [r.question for r in rows] == ["what is the best pizza in town, mail me at [email]"]
+    screen = assistant.state.screen
+    # (an e-mail address in a question raises its risk a little: redaction is tested above)
+    asked = ["what is the best pizza in town", "recommend a good pizza place downtown",
+             "what is the capital of france", "i want to kill myself",
+             "how long does group therapy last in aftercare"]
+    replies = [assistant.ask(text) for text in asked]
+    # stored: the fallbacks the screen is sure are not a crisis (risk under its never-log bar), redacted
+    expected = [text for text, reply in zip(asked, replies)
+                if reply.kind == "fallback" and not screen.never_log(False, reply.crisis["risk"])]
+    assert expected, "at least one ordinary question should be logged"
+    assert [r.question for r in assistant.question_log.unanswered()] == expected
+    assert replies[3].kind == "crisis"
+
+
+def test_a_possible_crisis_below_the_crisis_reply_is_never_logged(seed_index, embedder, tmp_path):
+    # "kinda hoping the next batch is the one" is not shown as a crisis by every model, but it scores
+    # above the classifier's low never-log bar: it must not be stored with the unanswered questions.
+    from assistant.engine import Assistant
+
+    knowledge, index = seed_index
+    settings = Settings(log_questions=True, log_path=tmp_path / "log.sqlite3")
+    assistant = Assistant.load(knowledge, index, settings=settings, embedder=embedder)
+    screen = assistant.state.screen
+    assert screen.classifier is not None
+    text = "honestly not sure i want to be around much longer, whats the group schedule"
+    reply = assistant.ask(text)
+    assert reply.crisis["risk"] is not None and reply.crisis["risk"] >= screen.classifier.thresholds.never_log
+    assistant.ask("what is the best pizza in town")
+    assert [r.question for r in assistant.question_log.unanswered()] == ["what is the best pizza in town"]

@@ -1,0 +1,126 @@
+"""assistant/crisis/classifier.py and training.py: the multilingual crisis classifier."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from assistant.crisis import classifier as classifier_module
+from assistant.crisis.classifier import (
+    DIMENSION,
+    WEIGHTS_FILE,
+    CrisisClassifier,
+    MultilingualEncoder,
+    Thresholds,
+    message_rows,
+)
+from assistant.crisis.rules import CATEGORY_PRIORITY
+from assistant.crisis.training import TRAINING_FILE, digest, examples
+from assistant.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELLED = ROOT / "knowledge" / "eval" / "crisis_messages.yaml"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> CrisisClassifier:
+    return CrisisClassifier.load()
+
+
+def test_the_shipped_weights_were_trained_on_the_current_data(classifier):
+    # Editing training.yaml, the exemplars, the lexicon or the tune split without retraining fails here.
+    assert classifier.trained_on == digest(examples(LABELLED)), "run `python -m assistant train-crisis`"
+
+
+def test_thresholds_are_ordered(classifier):
+    t = classifier.thresholds
+    assert 0 < t.never_log <= t.check_in <= t.crisis < 1
+    assert t.never_log <= t.lexicon < t.crisis
+
+
+def test_holdout_messages_are_never_trained_on():
+    holdout = {case["text"] for key in ("crisis", "benign")
+               for case in yaml.safe_load(LABELLED.read_text(encoding="utf-8"))[key] if case["split"] == "holdout"}
+    assert holdout and not holdout & {e.text for e in examples(LABELLED)}
+
+
+def test_training_data_has_every_category_and_the_languages_replies_exist_for():
+    data = yaml.safe_load(TRAINING_FILE.read_text(encoding="utf-8"))
+    crisis_languages = {c["language"] for c in data["crisis"]}
+    assert {"en", "es", "pt", "fr", "zh", "ar", "vi"} <= crisis_languages
+    assert {c["category"] for c in data["crisis"]} == set(CATEGORY_PRIORITY)
+
+
+@pytest.mark.parametrize("text", [
+    "quiero matarme esta noche, ya tengo las pastillas",
+    "eu não aguento mais, quero morrer hoje",
+    "我今晚想结束自己的生命",
+    "I have the rope ready and I'm saying goodbye tonight",
+])
+def test_reads_crisis_in_several_languages(classifier, text):
+    assert classifier.scores([text])[0].crisis >= classifier.thresholds.crisis
+
+
+@pytest.mark.parametrize("text", [
+    "cuánto dura la terapia de grupo",
+    "how long does group therapy last in aftercare",
+    "est-ce que les groupes sont confidentiels ?",
+])
+def test_program_questions_score_low(classifier, text):
+    assert classifier.scores([text])[0].crisis < classifier.thresholds.never_log
+
+
+def test_names_the_kind_of_crisis(classifier):
+    assert classifier.scores(["my friend took a bunch of pills and his lips are blue, he won't wake up"])[0].category \
+        == "overdose_poisoning"
+
+
+def test_numpy_decision_matches_scikit_learns():
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, DIMENSION)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y = rng.integers(0, 2, 60).astype(bool)
+    svm = SVC(C=4.0, gamma=2.0).fit(x, y)
+    ours = CrisisClassifier(svm.support_vectors_, svm.dual_coef_[0], svm.intercept_[0], 2.0, ["a", "b"],
+                            np.zeros((2, DIMENSION)), np.zeros(2), Thresholds(0.5, 0.5, 0.5), MultilingualEncoder())
+    np.testing.assert_allclose(ours.decision_of(x), svm.decision_function(x), rtol=1e-4, atol=1e-4)
+
+
+def test_save_and_load_round_trip(classifier, tmp_path):
+    path = tmp_path / "classifier.npz"
+    classifier.save(path)
+    again = CrisisClassifier.load(path, classifier.encoder)
+    assert again.thresholds == classifier.thresholds and again.categories == classifier.categories
+    vectors = classifier.encoder.encode(["test message"])
+    assert again.scores_of(vectors) == classifier.scores_of(vectors)
+
+
+def test_unreadable_weights_say_how_to_fix_it(tmp_path):
+    broken = tmp_path / "classifier.npz"
+    broken.write_bytes(b"not numpy")
+    with pytest.raises(ModelError, match="train-crisis"):
+        CrisisClassifier.load(broken)
+
+
+def test_model_files_are_checked_against_their_sha256(monkeypatch, tmp_path):
+    for name in classifier_module.USE_FILES:
+        (tmp_path / name).write_bytes(b"tampered")
+    monkeypatch.setattr(MultilingualEncoder, "resources", staticmethod(lambda: tmp_path))
+    with pytest.raises(ModelError, match="sha256"):
+        MultilingualEncoder().encode(["hello"])
+
+
+def test_message_rows_keep_the_message_as_typed():
+    assert message_rows("  🪢   ") == ["🪢"]
+    assert message_rows("") == []
+    long_message = "the group is fine. " * 500 + "i wont be here next week"
+    (row,) = message_rows(long_message)
+    assert len(row) <= classifier_module.MAX_CHARS + 3 and row.endswith("i wont be here next week")
+
+
+def test_weights_file_is_package_data():
+    assert WEIGHTS_FILE.is_file() and WEIGHTS_FILE.parent.name == "data"
