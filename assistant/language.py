@@ -33,6 +33,9 @@ _SCRIPTS = (
     (re.compile(r"[\u0600-\u06ff]"), "ar"),
     (re.compile("[ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE), "vi"),
 )
+# Languages written in a script other than Latin (fastText codes).
+_OWN_SCRIPT = frozenset("am ar as be bg bn bo dv el fa gu he hi hy ja ka kk km kn ko ky lo mk ml mn mr my ne "
+                        "or pa ps ru sa si sr ta te tg th ti uk ur wuu yi yue zh".split())
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,13 @@ def detect(text: str) -> Language:
         best = _load().detect(words, k=1)[0]
     except Exception:  # a broken detector must never stop a reply: English is the safe default
         return Language(DEFAULT, 0.0)
-    code, score = str(best["lang"]), float(best["score"])
-    if score < MIN_CONFIDENCE:
+    code, score = str(best["lang"]).split("-")[0], float(best["score"])
+    if score < MIN_CONFIDENCE or (code in _OWN_SCRIPT and not _beyond_latin(words)):
+        # the compact model sometimes names a language of another script for Latin text with typos
+        # ("how lng is group therapy" -> Chinese): a language is never read from letters it does not use
         return Language(DEFAULT, 0.0)
-    return Language(code.split("-")[0], round(score, 3))
+    return Language(code, round(score, 3))
+
+
+def _beyond_latin(text: str) -> bool:
+    return any(ch.isalpha() and ord(ch) > 0x24F for ch in text)

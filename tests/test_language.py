@@ -19,7 +19,7 @@ def test_detects_the_languages_replies_exist_for(text, code):
     assert language.detect(text).code == code
 
 
-@pytest.mark.parametrize("text", ["", "   ", "kms", "🪢", "ok"])
+@pytest.mark.parametrize("text", ["", "   ", "kms", "🪢", "ok", "how lng is group therapy"])
 def test_unsure_or_empty_is_english(text):
     found = language.detect(text)
     assert found.code == "en"
