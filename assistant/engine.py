@@ -289,21 +289,24 @@ class Assistant:
                          "characters were used to find an answer.")
 
         variants = serving.retriever.query_variants(question) if serving and question else []
-        vectors, encoded = None, None
+        vectors, encoded, classified = None, None, None
         if variants:
             # One encode per message: the question (and its spelling-corrected copy) together with
             # whatever the crisis screen will compare (sentences, clauses): one model call, not two.
             whole = question == full_text  # the screen always sees the whole message
             crisis_texts = screen.texts_to_encode(full_text, have_query_vector=whole)
             batch = list(dict.fromkeys([*variants, *crisis_texts]))
-            batch_vectors = self._embed(batch)
+            pending = self._embed_later(batch)
+            classified = screen.classify(full_text)  # its own model, while the answering model works
+            batch_vectors = pending()
             if batch_vectors is not None:
                 vectors = batch_vectors[: len(variants)]
                 encoded = dict(zip(batch, batch_vectors))
         reusable = vectors[0] if vectors is not None and question == full_text else None
         # Without vectors (model failed or overloaded) the screen's own encode would wait again: rules only.
-        crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded) if vectors is not None or not variants
-                  else screen.screen_lexicon(full_text))
+        crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded, classified=classified)
+                  if vectors is not None or not variants
+                  else screen.screen(full_text, use_semantic=False, classified=classified))
         crisis_dict = crisis.to_dict()
         language = detect(full_text).code
         if crisis.detected:
@@ -378,6 +381,32 @@ class Assistant:
         if (state.question_log is not None and state.serving is not None
                 and state.serving.entries.position_of(entry_id) is not None):
             state.question_log.record_feedback(entry_id, helpful)
+
+    def _embed_later(self, texts: list[str]):
+        """Start encoding `texts` on the model's owner thread; the returned function waits for the
+        vectors (None if the model failed or is overloaded, as `_embed`)."""
+        submit = getattr(self.embedder, "submit", None)
+        if submit is None:
+            return lambda: self._embed(texts)
+        from assistant.encoders.owner import ModelBusy
+
+        try:
+            wait = submit(texts)
+        except Exception:
+            log.exception("embedding failed")
+            return lambda: None
+
+        def result():
+            try:
+                return wait()
+            except ModelBusy as exc:
+                log.warning("answers skipped: %s", exc)
+                return None
+            except Exception:  # a broken model must not take the crisis path down with it
+                log.exception("embedding failed")
+                return None
+
+        return result
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
         from assistant.encoders.owner import ModelBusy

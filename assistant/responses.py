@@ -31,7 +31,7 @@ class Hit:
         return {"id": self.entry.id, "score": round(self.score, 4)}
 
     def suggestion_dict(self) -> dict[str, Any]:
-        return {"id": self.entry.id, "question": self.entry.heading}
+        return {"id": self.entry.id, "question": self.entry.heading, "type": self.entry.type}
 
 
 @dataclass(frozen=True)

@@ -352,6 +352,10 @@ class CrisisResources:
                     return self._aliases[key]
         return self.default_region
 
+    def knows(self, requested: str | None) -> bool:
+        """True if ``requested`` names a region (a code or an alias, any case)."""
+        return self._known(requested)
+
     def _known(self, requested: str | None) -> bool:
         if not isinstance(requested, str):
             return False
@@ -470,8 +474,14 @@ class CrisisResources:
                      f"or {instruction[0].lower() + instruction[1:]} any time.")
         else:
             plain = f"If you're struggling right now, you can call {caller.name} on {caller.number} any time."
-        links = [line for line in (caller.call_link(), texter.text_link() if texter else None) if line]
-        markdown = plain[:-1] + ": " + " · ".join(links) + "."
+        # The links carry the numbers: the sentence before them does not repeat them.
+        if texter is caller or texter is None:
+            links = [line for line in (caller.call_link(), texter.text_link() if texter else None) if line]
+            lead = f"If you're struggling right now, you can talk to someone any time{named}"
+        else:
+            links = [f"[call {caller.name} on {caller.number}]({caller.tel_link})", texter.text_link()]
+            lead = "If you're struggling right now, you can talk to someone any time"
+        markdown = lead + ": " + " · ".join(links) + "."
         return {"region": code, "text": plain, "markdown": markdown,
                 "resources": [r.to_dict() for r in dict.fromkeys([caller] + ([texter] if texter else []))]}
 

@@ -126,7 +126,7 @@ class CrisisScreen(ExemplarLayer):
         return risk is None or risk >= self.classifier.thresholds.never_log
 
     def screen(self, text: str, query_vector: Any = None, use_semantic: bool = True,
-               encoded: Mapping[str, Any] | None = None) -> CrisisResult:
+               encoded: Mapping[str, Any] | None = None, classified: CrisisResult | None = None) -> CrisisResult:
         """Screen one visitor message. Never raises.
 
         ``query_vector``: the embedding of the whole message the caller already computed for retrieval
@@ -134,12 +134,14 @@ class CrisisScreen(ExemplarLayer):
         not change the words (no leetspeak, spacing or misspelling fixes).
         ``encoded``: vectors the caller already has for some of the texts in ``texts_to_encode`` (the
         engine encodes them in one batch with the question). Anything missing is encoded here, in one batch.
+        ``classified``: ``classify(text)``, when the caller already ran it (the engine runs it while the
+        answering model encodes the question).
         """
         try:
             lexical, masked = self._lexicon_pass(text)
         except Exception:  # pragma: no cover - a bug must fail safe: show the lines
             return CrisisResult(True, None, False, "uncertain", "screen_error", semantic="error")
-        classified = self._classify(text)
+        classified = classified if classified is not None else self.classify(text)
         if classified.risk is not None:  # the classifier answered: it decides what the lexicon leaves open
             skipped = "skipped" if self.semantic_enabled else "off"
             if lexical.layer in ("lexicon", "uncertain"):
@@ -168,7 +170,7 @@ class CrisisScreen(ExemplarLayer):
                             categories=merge_categories(lexical.categories, semantic.categories))
         return replace_result(semantic, guards=lexical.guards)
 
-    def _classify(self, text: str) -> CrisisResult:
+    def classify(self, text: str) -> CrisisResult:
         """The classifier layer: detected, a check-in (short messages), or not detected, with its risk.
         ``risk`` None: no classifier, or it failed (never raises; the other layers then decide)."""
         if self.classifier is None:

@@ -109,6 +109,16 @@ class EncoderThread:
         job = _Job(texts, corpus=progress or len(texts) > MAX_BATCH_TEXTS, batch_size=batch_size)
         return self._submit(job, timeout)
 
+    def submit(self, texts: list[str], timeout: float | None = None):
+        """Hand texts to the owner thread and return at once; the returned function waits for the
+        vectors (raising ModelBusy after the timeout). Lets a request do other work meanwhile."""
+        texts = list(texts)
+        if not texts:
+            return lambda: np.zeros((0, self.dimension), dtype=np.float32)
+        job = _Job(texts, corpus=len(texts) > MAX_BATCH_TEXTS, batch_size=64)
+        self._enqueue(job)
+        return lambda: self._wait(job, timeout)
+
     def encode_corpus(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """A fixed staff corpus (never visitor text), through the wrapped encoder's disk cache."""
         return self._submit(_Job(list(texts), corpus=True, batch_size=batch_size, method="encode_corpus"), None)
@@ -118,9 +128,15 @@ class EncoderThread:
 
     # -- the owner --------------------------------------------------------------------------------
     def _submit(self, job: _Job, timeout: float | None) -> np.ndarray:
+        self._enqueue(job)
+        return self._wait(job, timeout)
+
+    def _enqueue(self, job: _Job) -> None:
         if not self._thread.is_alive():
             raise ModelError("the encoder thread has stopped; restart the server")
         self._queue.put(job)
+
+    def _wait(self, job: _Job, timeout: float | None) -> np.ndarray:
         wait = self.timeout if timeout is None and not job.corpus else timeout
         try:
             return job.future.result(timeout=wait)

@@ -4,7 +4,9 @@ Thin by design: every reply comes from `Assistant.ask()` (handlers.py) and is re
 render.py; this module only lays out the page and wires events. Every event is one plain request
 (no Gradio queue, no `gr.State`), so any worker process can answer any request (serve.py).
 
-Widget parameters (page URL or iframe `src`): `?region=AU` picks the crisis lines' region.
+Widget parameters (page URL or iframe `src`): `?region=AU` picks the crisis lines' region; without
+it the page reports the browser's languages and time zone and the region follows them (an
+en-GB / Europe/London browser gets UK lines), else the configured default.
 """
 # No `from __future__ import annotations`: Gradio and FastAPI read these callbacks' annotations
 # (gr.Request, gr.LikeData, the request body model) at runtime, and they are local names.
@@ -23,6 +25,9 @@ log = logging.getLogger("assistant.app")
 TITLE = "Questions about group therapy and aftercare"
 INTRO = ("Ask a question about group therapy, support groups or aftercare. "
          "Answers come from a set of vetted answers written and reviewed by staff.")
+# Offered on the empty first screen; each is answered by a vetted FAQ entry.
+EXAMPLES = ("What is group therapy?", "How long does group therapy last in aftercare?",
+            "Can group therapy replace individual therapy?")
 FOOTER = ("This assistant is automated and not monitored: it shows vetted answers only and cannot send help. "
           "In an emergency, call your local emergency number.")
 # Gradio's default fonts come from Google Fonts; the widget must work offline, so use system fonts.
@@ -31,7 +36,14 @@ MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 STATIC = Path(__file__).resolve().parent / "static"
 # Gradio scopes `css` to the app's content; the page padding outside it is set from <head>.
 HEAD = ("<style>@media (max-width: 480px) { .main.fillable { padding-left: 8px !important; "
-        "padding-right: 8px !important; } }</style>")
+        "padding-right: 8px !important; } }</style>"
+        # Gradio names each chat message by its Markdown source ("**If you are…** [911](tel:911)"), and a
+        # name on a plain div is not allowed (axe: aria-prohibited-attr): without it, screen readers read
+        # the message as shown.
+        "<script>new MutationObserver(() => document.querySelectorAll("
+        "'#chat .message[aria-label], #chat [data-testid=bot][aria-label], #chat [data-testid=user][aria-label]')"
+        ".forEach(el => el.removeAttribute('aria-label'))).observe(document.documentElement, "
+        "{subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});</script>")
 
 
 def _static(name: str) -> str:
@@ -57,20 +69,27 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
     n = handlers.suggestions
 
     def chat(message: str, history: list[dict], region: str, entry_ids: dict, crisis_text: str,
-             request: gr.Request):
+             crisis_turns: dict, request: gr.Request):
         over_limit = bool(retry_after_of(getattr(request, "request", None)))
-        box, history, entry_ids, crisis_text, block, *labels = handlers.chat(
-            message, history, region, entry_ids, crisis_text, over_limit)
+        history, entry_ids, crisis_text, crisis_turns, block, *labels = handlers.chat(
+            message, history, region, entry_ids, crisis_text, over_limit, crisis_turns)
         crisis_update = gr.update() if block is None else gr.update(value=block, visible=True)
         buttons = [gr.update(visible=bool(label), value=label) for label in labels]
-        return (box, history, entry_ids, crisis_text, crisis_update, gr.update(visible=any(labels)), *buttons)
+        return (history, entry_ids, crisis_text, crisis_turns, crisis_update, gr.update(visible=any(labels)),
+                *buttons)
 
-    def region_changed(region: str, crisis_text: str):
-        block = handlers.region_changed(region, crisis_text)
-        return gr.update() if block is None else gr.update(value=block, visible=True)
+    def region_changed(region: str, crisis_text: str, history: list[dict], crisis_turns: dict):
+        block, history = handlers.region_changed(region, crisis_text, history, crisis_turns)
+        return (gr.update() if block is None else gr.update(value=block, visible=True),
+                gr.update() if history is None else history)
 
-    def on_load(request: gr.Request):
-        return handlers.on_load(request.query_params.get("region") if request is not None else None)
+    def on_load(browser: str, request: gr.Request):
+        requested = request.query_params.get("region") if request is not None else None
+        return handlers.on_load(requested, browser)
+
+    def example_chosen(data: gr.SelectData):
+        value = data.value
+        return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
     def feedback(entry_ids: dict, data: gr.LikeData):
         return handlers.feedback(entry_ids, data.index, data.liked)
@@ -82,12 +101,17 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         help_bar = gr.HTML(render_help_bars(resources, handlers.default_region), elem_id="help-bar-box")
+        # Country names, near the lines they choose; the page picks the visitor's region on load.
+        region = gr.Dropdown(choices=[(resources.region(code).name, code) for code in resources.regions],
+                             value=handlers.default_region, label="Crisis lines for", filterable=False,
+                             elem_id="region")
         gr.Markdown(f"## {TITLE}\n\n{INTRO}", elem_id="intro")
         crisis_block = gr.Markdown(visible=False, elem_id="crisis-block")
         chatbot = gr.Chatbot(label="Conversation", elem_id="chat", height="min(60vh, 520px)",
                              sanitize_html=True, allow_tags=False, render_markdown=True, layout="panel",
                              feedback_options=("Like", "Dislike"), buttons=[], autoscroll=True,
-                             latex_delimiters=[], placeholder=None)
+                             latex_delimiters=[], placeholder=None,
+                             examples=[{"text": question} for question in EXAMPLES])
         with gr.Column(visible=False, elem_id="suggestions") as suggestion_box:
             gr.Markdown("**Did you mean:**")
             suggestion_buttons = [gr.Button("", visible=False, size="sm", variant="secondary") for _ in range(n)]
@@ -96,29 +120,40 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
                              scale=4, min_width=200, lines=1, max_lines=4, autofocus=False,
                              max_length=assistant.settings.max_question_chars * 10, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
-        region = gr.Dropdown(choices=list(resources.regions), value=handlers.default_region,
-                             label="Crisis lines for (region)", filterable=False, elem_id="region")
         feedback_status = gr.Markdown("", elem_id="feedback-status")
         gr.Markdown(FOOTER, elem_id="widget-footer")
         # Held in the page, not on the server (no gr.State): any worker can answer the next event.
         entry_ids = gr.JSON({}, visible=False)
         crisis_text = gr.Textbox("", visible=False)
+        crisis_turns = gr.JSON({}, visible=False)
+        pending = gr.Textbox("", visible=False)  # the question being sent (the box is emptied at once)
+        browser = gr.Textbox("", visible=False)
 
-        outputs = [box, chatbot, entry_ids, crisis_text, crisis_block, suggestion_box, *suggestion_buttons]
+        outputs = [chatbot, entry_ids, crisis_text, crisis_turns, crisis_block, suggestion_box, *suggestion_buttons]
         # queue=False: one plain request per event, answered by whichever worker gets it.
         common = dict(outputs=outputs, api_visibility="private", queue=False, show_progress="minimal",
                       show_progress_on=[chatbot])  # a pending reply must not fade the crisis block
         show_crisis = _static("show-crisis.js")
-        inputs = [chatbot, region, entry_ids, crisis_text]
-        send.click(chat, [box, *inputs], **common).then(None, js=show_crisis)
-        box.submit(chat, [box, *inputs], **common).then(None, js=show_crisis)
+        inputs = [chatbot, region, entry_ids, crisis_text, crisis_turns]
+        # Sending empties the box in the page at once; the reply never touches it, so what the visitor
+        # types while it is on its way stays.
+        take = dict(fn=None, inputs=[box], outputs=[box, pending], js="(question) => ['', question]",
+                    queue=False, api_visibility="private")
+        send.click(**take).then(chat, [pending, *inputs], **common).then(None, js=show_crisis)
+        box.submit(**take).then(chat, [pending, *inputs], **common).then(None, js=show_crisis)
         for button in suggestion_buttons:  # asks the suggested vetted question itself
             button.click(chat, [button, *inputs], **common).then(None, js=show_crisis)
+        chatbot.example_select(example_chosen, None, pending, api_visibility="private", queue=False).then(
+            chat, [pending, *inputs], **common).then(None, js=show_crisis)
         region.change(None, region, None, js=_static("switch-help-bar.js"))
-        region.change(region_changed, [region, crisis_text], crisis_block, api_visibility="private", queue=False)
+        region.change(region_changed, [region, crisis_text, chatbot, crisis_turns], [crisis_block, chatbot],
+                      api_visibility="private", queue=False)
         chatbot.like(feedback, [entry_ids], feedback_status, api_visibility="private", queue=False,
                      show_progress="hidden")
-        demo.load(on_load, None, [region, help_bar], api_visibility="private", queue=False)
+        # The browser's languages and time zone, read in the page, choose the region (handlers.on_load).
+        demo.load(on_load, browser, [region, help_bar], api_visibility="private", queue=False,
+                  js="() => [(navigator.languages || [navigator.language]).join(',') + '|' + "
+                     "(Intl.DateTimeFormat().resolvedOptions().timeZone || '')]")
         # The public API endpoint: `Client(url).predict(question, region, api_name="/ask")`, off the queue.
         gr.api(ask, api_name="ask", queue=False)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+QUICK_EXIT_URL = "https://www.google.com/"  # a neutral page, as the violence lines' own sites use
 # Markdown's specials; & < > are left to html.escape (a backslash before an entity would show it raw).
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|~:=$")
 
@@ -77,8 +78,7 @@ def render_reply(reply: dict[str, Any]) -> str:
         parts.append(vetted_markdown(reply["message"]))
     cards = [render_answer_card(a) for a in reply.get("answers", [])]
     parts.append("\n\n---\n\n".join(cards))
-    if reply.get("suggestions"):
-        parts.append("\n".join(f"- {vetted_markdown(s['question'])}" for s in reply["suggestions"]))
+    # The closest questions are offered as buttons below the chat (handlers.py), not listed again here.
     if reply["kind"] == "fallback" and reply.get("helpline"):
         helpline = reply["helpline"]
         parts.append(vetted_markdown(helpline.get("markdown") or helpline.get("text", "")))
@@ -107,4 +107,8 @@ def render_help_bars(resources, region: str) -> str:
     itself, so the lines are there even when the server cannot be reached."""
     bars = [f'<p data-help-region="{html.escape(code, quote=True)}"{"" if code == region else " hidden"}>'
             f"{render_help_bar(resources, code)}</p>" for code in resources.regions]
-    return f'<nav id="help-bar" aria-label="Crisis lines">{"".join(bars)}</nav>'
+    # Sites for people living with violence carry a quick exit (../shared/crisis-resources.md): it
+    # replaces this page with a neutral one, so the back button does not return here either.
+    exit_link = (f'<a id="quick-exit" href="{html.escape(QUICK_EXIT_URL, quote=True)}" rel="noreferrer" '
+                 'onclick="window.location.replace(this.href); return false;">Quick exit</a>')
+    return f'<nav id="help-bar" aria-label="Crisis lines">{exit_link}{"".join(bars)}</nav>'

@@ -93,3 +93,23 @@ def test_one_owner_per_encoder():
     assert EncoderThread.of(fake) is EncoderThread.of(fake)
     assert EncoderThread.of(EncoderThread.of(fake)) is EncoderThread.of(fake)
     assert EncoderThread.of(fake).weights_sha256 == "fake-weights"
+
+
+def test_submit_returns_at_once_and_the_waiter_gets_the_vectors():
+    fake = RecordingEncoder(delay=0.3)
+    owner = EncoderThread(fake, timeout=5)
+    begin = time.perf_counter()
+    wait = owner.submit(["a question"])
+    assert time.perf_counter() - begin < 0.1  # the caller is free while the model works
+    np.testing.assert_allclose(wait(), RecordingEncoder.vector("a question")[None, :])
+    assert owner.submit([])().shape == (0, fake.dimension)
+
+
+def test_a_submitted_job_that_waits_too_long_raises_model_busy():
+    fake = RecordingEncoder(delay=0.5)
+    owner = EncoderThread(fake, timeout=5)
+    first = owner.submit(["slow"])
+    late = owner.submit(["late"], timeout=0.1)
+    with pytest.raises(ModelBusy):
+        late()
+    first()

@@ -15,6 +15,8 @@ from tests.web.test_app import start_server
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
+REGION_NAMES = {"US": "United States", "CA": "Canada", "UK": "United Kingdom", "IE": "Ireland", "AU": "Australia",
+                "NZ": "New Zealand"}
 REPLY_TIMEOUT = 30_000  # ms
 
 pytestmark = [
@@ -73,9 +75,21 @@ class Widget:
         self.page.locator("#question textarea").wait_for(timeout=REPLY_TIMEOUT)
         region = re.search(r"region=(\w+)", query)
         if region:  # set by the page's load event, from the URL
-            self.page.wait_for_function(f"document.querySelector('#region input').value === '{region[1]}'",
-                                        timeout=REPLY_TIMEOUT)
+            self.wait_for_region(region[1])
         return self
+
+    def choose_region(self, name: str) -> None:
+        """Pick a country in the selector, as a visitor would."""
+        # Room below the selector first: near the bottom edge Gradio's option list keeps flipping position.
+        self.page.evaluate("document.getElementById('region').scrollIntoView({block: 'start'})")
+        self.page.locator("#region input").click()
+        self.page.get_by_role("option", name=name, exact=True).click()
+
+    def wait_for_region(self, code: str) -> None:
+        """Until the page shows `code`'s lines (the selector shows the country's name)."""
+        self.page.wait_for_function(
+            f"(document.querySelector('#help-bar p:not([hidden])') || {{dataset: {{}}}}).dataset.helpRegion === '{code}'"
+            f" && document.querySelector('#region input').value === {REGION_NAMES[code]!r}", timeout=REPLY_TIMEOUT)
 
     @property
     def bot_messages(self):
@@ -137,7 +151,7 @@ def test_question_shows_the_vetted_answer_card(widget, server):
 
 def test_crisis_block_comes_first_and_stays(widget):
     widget.open("?region=AU")
-    assert widget.page.locator("#region input").input_value() == "AU"
+    assert widget.page.locator("#region input").input_value() == "Australia"
     reply = widget.ask("i don't want to be here anymore, i want to kill myself")
     assert "000" in reply
     block = widget.page.locator("#crisis-block")
@@ -160,14 +174,13 @@ def test_changing_region_updates_the_crisis_block(widget):
     block = widget.page.locator("#crisis-block")
     assert block.locator('a[href="tel:000"]').count() >= 1
     widget.crisis_block_in_view()
-    # Room below the selector first: near the bottom edge Gradio's option list keeps flipping position.
-    widget.page.evaluate("document.getElementById('region').scrollIntoView({block: 'start'})")
-    region = widget.page.locator("#region input")
-    region.click()
-    widget.page.get_by_role("option", name="UK", exact=True).click()
+    widget.page.wait_for_timeout(200)  # the focus moves to the block's first line
+    widget.choose_region("United Kingdom")
     widget.page.wait_for_function(
         "document.querySelector('#crisis-block a[href=\"tel:999\"]') !== null", timeout=REPLY_TIMEOUT)
-    assert block.locator('a[href="tel:000"]').count() == 0
+    # the crisis reply in the chat follows too: one region's numbers on screen at a time
+    widget.page.wait_for_function("document.querySelector('#chat a[href=\"tel:999\"]') !== null", timeout=REPLY_TIMEOUT)
+    assert widget.page.locator('a[href="tel:000"]:visible').count() == 0
 
 
 def test_markup_in_a_question_is_inert(widget):
@@ -194,7 +207,7 @@ def test_did_you_mean_buttons_ask_the_vetted_question(widget, server):
     buttons.first.wait_for(timeout=REPLY_TIMEOUT)  # the buttons may render a frame after the reply
     assert 1 <= buttons.count() <= 3
     suggested = buttons.first.inner_text().strip()
-    assert suggested in reply
+    assert suggested not in reply  # a button, not listed twice
     widget.screenshot("fallback-360px")
     before = widget.bot_messages.count()
     buttons.first.click()
@@ -296,8 +309,7 @@ def test_the_help_bar_shows_the_regions_lines_and_follows_the_selector(widget):
     bar = widget.page.locator("#help-bar p:not([hidden])")
     assert bar.count() == 1
     assert bar.locator('a[href="tel:999"]').is_visible()
-    widget.page.locator("#region input").click()
-    widget.page.get_by_role("option", name="AU").click()
+    widget.choose_region("Australia")
     widget.page.wait_for_function("document.querySelector('#help-bar p:not([hidden])').dataset.helpRegion === 'AU'",
                                   timeout=5_000)
     assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:000"]').is_visible()
@@ -347,12 +359,96 @@ def test_the_widget_works_on_two_worker_processes(seed_index, browser_context):
             widget.ask(f"what is aftercare {n}")
         assert widget.bot_messages.count() == 6
         assert widget.page.locator('#crisis-block a[href="tel:000"]').count() >= 1
-        widget.page.evaluate("document.getElementById('region').scrollIntoView({block: 'start'})")
-        widget.page.locator("#region input").click()
-        widget.page.get_by_role("option", name="UK", exact=True).click()
+        widget.choose_region("United Kingdom")
         widget.page.wait_for_function(  # the region change re-renders the block from the page's own state
             "document.querySelector('#crisis-block a[href=\"tel:999\"]') !== null", timeout=REPLY_TIMEOUT)
         assert widget.foreign_requests == []
     finally:
         page.close()
         served.stop()
+
+
+# -- issue #19: what a visitor on a phone meets -----------------------------------------------------
+def test_typing_while_a_reply_is_on_its_way_is_kept(widget):
+    widget.open("?region=US")
+
+    def slow(route):  # the reply takes a while, as on a slow phone connection: the risky moment
+        widget.page.wait_for_timeout(700)
+        route.continue_()
+
+    widget.page.route("**/gradio_api/run/**", slow)
+    box = widget.page.locator("#question textarea")
+    for attempt in range(3):
+        before = widget.bot_messages.count()
+        box.click()
+        box.fill(f"how long does group therapy last {attempt}")
+        box.press("Enter")
+        widget.page.wait_for_function("document.querySelector('#question textarea').value === ''", timeout=2_000)
+        widget.page.keyboard.type("and can my fam")  # the next question, started while the reply is on its way
+        assert widget.bot_messages.count() == before  # (the reply is still on its way)
+        widget.wait_for_reply(before)
+        widget.page.wait_for_timeout(200)
+        assert box.input_value() == "and can my fam", attempt
+        box.fill("")
+
+
+@pytest.mark.parametrize("locale, zone, region", [("en-GB", "Europe/London", "UK"), ("en-AU", "Australia/Sydney", "AU"),
+                                                ("en-US", "Europe/London", "UK")])
+def test_the_region_follows_the_browser_unless_the_url_names_one(server, browser_context, locale, zone, region):
+    page = browser_context.new_page()
+    try:
+        cdp = browser_context.new_cdp_session(page)  # the browser's own settings, as a visitor's would be
+        cdp.send("Emulation.setTimezoneOverride", {"timezoneId": zone})
+        cdp.send("Emulation.setLocaleOverride", {"locale": locale})
+        widget = Widget(page, server.url).open()
+        widget.wait_for_region(region)
+        assert widget.page.locator(f'#help-bar p[data-help-region="{region}"]').is_visible()
+        widget.open("?region=NZ")  # the URL wins (waits for NZ)
+    finally:
+        page.close()
+
+
+def test_the_first_screen_offers_example_questions_that_ask_themselves(widget, server):
+    widget.open("?region=US")
+    example = widget.page.get_by_text("How long does group therapy last in aftercare?", exact=True)
+    assert example.is_visible()
+    example.click()
+    widget.wait_for_reply(0)
+    assert "How long does group therapy last" in widget.bot_messages.first.inner_text()
+
+
+def test_a_fallback_offers_each_suggestion_once_and_the_helpline_once(widget):
+    widget.open("?region=UK")
+    text = widget.ask("what is the best pizza topping")
+    buttons = widget.page.locator("#suggestions button:visible")
+    assert buttons.count() >= 1
+    for label in buttons.all_inner_texts():
+        assert label not in text  # offered as a button, not listed again in the reply
+    assert text.count("116 123") == 1
+
+
+def test_after_a_crisis_message_the_focus_is_on_the_first_line_and_the_block_is_announced(widget):
+    widget.open("?region=US")
+    widget.ask("i want to end my life tonight")
+    widget.crisis_block_in_view()
+    widget.page.wait_for_function("document.activeElement && document.activeElement.closest('#crisis-block')",
+                                  timeout=5_000)
+    assert widget.page.evaluate("document.activeElement.getAttribute('href')") == "tel:911"
+    assert widget.page.locator("#crisis-block[role=alert]").count() == 1
+
+
+def test_a_quick_exit_is_on_every_screen(widget):
+    widget.open("?region=AU")
+    exit_link = widget.page.locator("#quick-exit")
+    assert exit_link.is_visible() and exit_link.get_attribute("href").startswith("https://")
+    box = exit_link.bounding_box()
+    assert box["height"] >= 44
+
+
+def test_chat_messages_are_read_as_shown_not_as_markdown(widget):
+    widget.open("?region=US")
+    widget.ask("i want to end my life tonight")
+    widget.page.wait_for_timeout(300)
+    labelled = widget.page.evaluate(
+        "[...document.querySelectorAll('#chat [aria-label]')].map(e => e.getAttribute('aria-label'))")
+    assert not any("**" in label or "](tel:" in label for label in labelled), labelled
