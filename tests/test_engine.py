@@ -249,3 +249,31 @@ def test_a_question_in_another_language_falls_back_in_that_language_first(seed_a
 
 def test_english_replies_say_english(seed_assistant):
     assert seed_assistant.ask("how long does group therapy last in aftercare").to_dict()["language"] == "en"
+
+
+def test_the_crisis_classifier_has_its_own_owner_thread_and_a_short_wait():
+    from assistant.encoders.owner import EncoderThread
+    from assistant.engine import CLASSIFIER_WAIT, crisis_classifier
+
+    classifier = crisis_classifier()
+    assert isinstance(classifier.encoder, EncoderThread) and classifier.encoder.timeout == CLASSIFIER_WAIT <= 2
+
+
+def test_a_stuck_classifier_model_never_holds_back_the_crisis_reply():
+    import time
+
+    from assistant.crisis import CrisisScreen
+    from assistant.crisis.classifier import CrisisClassifier
+    from assistant.encoders.owner import EncoderThread
+
+    class Stuck:
+        def encode(self, texts, batch_size=64, progress=False):
+            time.sleep(3)
+            raise RuntimeError("never answers in time")
+
+    screen = CrisisScreen.load(None)
+    screen.attach_classifier(CrisisClassifier.load(encoder=EncoderThread(Stuck(), timeout=0.2)))
+    begin = time.perf_counter()
+    result = screen.screen("i want to kill myself")
+    assert result.detected and result.risk is None and time.perf_counter() - begin < 1.0
+    assert screen.never_log(False, None)  # the classifier did not answer: nothing is stored

