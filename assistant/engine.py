@@ -312,8 +312,6 @@ class Assistant:
         if crisis.detected:
             crisis_dict.update(resources.crisis_reply(region, crisis, language).to_dict())
         local = wording(language)
-        if local is not None:  # the vetted text is English: say so, in the visitor's language
-            notes.insert(0, local.in_english)
 
         if not full_text:
             return self._reply(state, full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
@@ -342,8 +340,6 @@ class Assistant:
             return self._reply(state, full_text, "answer", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
         message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
-        if local is not None:
-            notes.remove(local.in_english)
         return self._reply(state, full_text, "fallback", crisis_dict, candidates=hits,
                            suggestions=hits[: settings.suggestions], region=region, message=message,
                            helpline=resources.helpline_dict(region), notes=notes)
@@ -361,8 +357,6 @@ class Assistant:
         if hits and hits[0].score >= settings.crosslingual_min_score and not ranking.not_covered:
             return self._reply(state, full_text, kind, crisis_dict, answers=hits[:1], candidates=hits,
                                region=region, notes=notes)
-        if local is not None and local.in_english in notes:
-            notes.remove(local.in_english)
         message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
         return self._reply(state, full_text, "crisis" if crisis_dict["detected"] else "fallback", crisis_dict,
                            candidates=hits, suggestions=hits[: settings.suggestions], region=region,
@@ -422,6 +416,9 @@ class Assistant:
 
     def _reply(self, state: State, query: str, kind, crisis: dict, **fields) -> Response:
         fields.setdefault("language", detect(query).code)
+        local = wording(fields["language"])
+        if local is not None and fields.get("answers"):  # the vetted text is English: say so, in theirs
+            fields["notes"] = [local.in_english, *fields.get("notes", [])]
         manifest = state.serving.manifest if state.serving else None
         index = manifest.summary() if manifest else None
         if state.problem is not None:

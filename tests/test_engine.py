@@ -245,6 +245,7 @@ def test_a_question_in_another_language_falls_back_in_that_language_first(seed_a
     assert reply["kind"] == "fallback" and reply["language"] == "es"
     assert reply["message"].startswith("Solo puedo responder en inglés")
     assert reply["helpline"] is not None
+    assert not any("inglés" in note for note in reply["notes"])  # no answer shown: nothing is in English
 
 
 def test_english_replies_say_english(seed_assistant):
