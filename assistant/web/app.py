@@ -107,7 +107,7 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
                              elem_id="region")
         gr.Markdown(f"## {TITLE}\n\n{INTRO}", elem_id="intro")
         crisis_block = gr.Markdown(visible=False, elem_id="crisis-block")
-        chatbot = gr.Chatbot(label="Conversation", elem_id="chat", height="min(60vh, 520px)",
+        chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="min(60vh, 520px)",
                              sanitize_html=True, allow_tags=False, render_markdown=True, layout="panel",
                              feedback_options=("Like", "Dislike"), buttons=[], autoscroll=True,
                              latex_delimiters=[], placeholder=None,

@@ -296,7 +296,8 @@ def test_text_has_readable_contrast(widget, theme):
     widget.ask("what is the best pizza topping")  # the crisis block stays; suggestion buttons appear
     widget.page.locator("#suggestions button:visible").first.wait_for(timeout=REPLY_TIMEOUT)
     selectors = ["#crisis-block h3", "#crisis-block a", "#crisis-block li strong", "#ask",
-                 "#widget-footer p", '#chat [data-testid="bot"] p', "#intro p", "#suggestions button"]
+                 "#widget-footer p", '#chat [data-testid="bot"] p', "#intro p", "#suggestions button",
+                 "#quick-exit", "#help-bar p:not([hidden]) a"]
     ratios = {s: widget.page.evaluate(CONTRAST_JS, s) for s in selectors}
     low = {s: (round(r, 2) if r else "missing") for s, r in ratios.items() if r is None or r < 4.5}
     assert not low, low
@@ -452,3 +453,26 @@ def test_chat_messages_are_read_as_shown_not_as_markdown(widget):
     labelled = widget.page.evaluate(
         "[...document.querySelectorAll('#chat [aria-label]')].map(e => e.getAttribute('aria-label'))")
     assert not any("**" in label or "](tel:" in label for label in labelled), labelled
+
+
+def test_the_chats_like_dislike_and_clear_buttons_are_44_px_tap_targets(widget):
+    widget.open("?region=US")
+    widget.ask("how long does group therapy last")
+    sizes = widget.page.evaluate(
+        "[...document.querySelectorAll('#chat button.icon-button')].map(b => [b.getAttribute('aria-label'),"
+        " b.getBoundingClientRect().width, b.getBoundingClientRect().height])")
+    assert {label for label, _, _ in sizes} >= {"Like", "Dislike", "Clear"}
+    assert all(width >= 44 and height >= 44 for _, width, height in sizes), sizes
+    assert widget.no_horizontal_overflow()
+
+
+def test_nothing_covers_the_first_line_of_a_reply(widget):
+    widget.open("?region=US")
+    widget.ask("how long does group therapy last")
+    covered = widget.page.evaluate("""(() => {
+        const line = document.querySelector('#chat [data-testid="bot"] p, #chat [data-testid="bot"] strong');
+        const r = line.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+        return !(top && (line.contains(top) || top.contains(line) || top.closest('[data-testid="bot"]')));
+    })()""")
+    assert not covered
