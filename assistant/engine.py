@@ -274,9 +274,9 @@ class Assistant:
         language = detect(full_text).code
         if crisis.detected:
             crisis_dict.update(state.resources.crisis_reply(region, crisis, language).to_dict())
-            return self._reply(state, full_text, "crisis", crisis_dict, region=region, language=language)
-        return self._reply(state, full_text, "fallback", crisis_dict, region=region, message=TOO_MANY,
-                           helpline=state.resources.helpline_dict(region), language=language)
+            return self._reply(state, full_text, language, "crisis", crisis_dict, region=region)
+        return self._reply(state, full_text, language, "fallback", crisis_dict, region=region, message=TOO_MANY,
+                           helpline=state.resources.helpline_dict(region))
 
     def _answer(self, state: State, full_text: str, region: str, serving: Serving | None) -> Response:
         """The pipeline for one message. Pure: same text, region and build -> same Response."""
@@ -314,14 +314,14 @@ class Assistant:
         local = wording(language)
 
         if not full_text:
-            return self._reply(state, full_text, "crisis" if crisis.detected else "fallback", crisis_dict,
+            return self._reply(state, full_text, language, "crisis" if crisis.detected else "fallback", crisis_dict,
                                region=region, message=GREETING, notes=notes)
         if vectors is None:
-            return self._unavailable(state, full_text, crisis.detected, crisis_dict, region, notes)
+            return self._unavailable(state, full_text, language, crisis.detected, crisis_dict, region, notes)
 
         matcher = serving.crosslingual.get() if serving.crosslingual and language in CROSS_LANGUAGES else None
         if matcher is not None:  # a question in another language: matched in the multilingual space
-            return self._answer_crosslingual(state, full_text, question, matcher, crisis_dict, region, notes, local)
+            return self._answer_crosslingual(state, full_text, question, matcher, crisis_dict, region, notes, language)
 
         from assistant.policy import decide
 
@@ -332,20 +332,21 @@ class Assistant:
             shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]
         except AssistantError as exc:  # e.g. an entry file damaged on disk: the crisis reply still goes out
             log.error("answers unavailable: %s", exc)
-            return self._unavailable(state, full_text, crisis.detected, crisis_dict, region, notes)
+            return self._unavailable(state, full_text, language, crisis.detected, crisis_dict, region, notes)
         if crisis.detected:
-            return self._reply(state, full_text, "crisis", crisis_dict, answers=shown, candidates=hits,
+            return self._reply(state, full_text, language, "crisis", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
         if decision.confident:
-            return self._reply(state, full_text, "answer", crisis_dict, answers=shown, candidates=hits,
+            return self._reply(state, full_text, language, "answer", crisis_dict, answers=shown, candidates=hits,
                                region=region, notes=notes)
         message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
-        return self._reply(state, full_text, "fallback", crisis_dict, candidates=hits,
+        return self._reply(state, full_text, language, "fallback", crisis_dict, candidates=hits,
                            suggestions=hits[: settings.suggestions], region=region, message=message,
                            helpline=resources.helpline_dict(region), notes=notes)
 
     def _answer_crosslingual(self, state: State, full_text: str, question: str, matcher, crisis_dict: dict,
-                             region: str, notes: list[str], local) -> Response:
+                             region: str, notes: list[str], language: str) -> Response:
+        local = wording(language)
         settings, serving = state.settings, state.serving
         try:
             ranking = matcher.rank(question, k=settings.candidates)
@@ -355,17 +356,17 @@ class Assistant:
         hits = [Hit(serving.entries[m.position], m.score) for m in ranking.matches] if ranking else []
         kind = "crisis" if crisis_dict["detected"] else "answer"
         if hits and hits[0].score >= settings.crosslingual_min_score and not ranking.not_covered:
-            return self._reply(state, full_text, kind, crisis_dict, answers=hits[:1], candidates=hits,
+            return self._reply(state, full_text, language, kind, crisis_dict, answers=hits[:1], candidates=hits,
                                region=region, notes=notes)
         message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
-        return self._reply(state, full_text, "crisis" if crisis_dict["detected"] else "fallback", crisis_dict,
+        return self._reply(state, full_text, language, "crisis" if crisis_dict["detected"] else "fallback", crisis_dict,
                            candidates=hits, suggestions=hits[: settings.suggestions], region=region,
                            message=message, helpline=state.resources.helpline_dict(region), notes=notes)
 
-    def _unavailable(self, state: State, full_text: str, crisis_detected: bool, crisis_dict: dict, region: str,
+    def _unavailable(self, state: State, full_text: str, language: str, crisis_detected: bool, crisis_dict: dict, region: str,
                      notes: list[str]) -> Response:
         """No answers right now (model or index failing): the crisis reply and the helpline still go out."""
-        return self._reply(state, full_text, "crisis" if crisis_detected else "fallback", crisis_dict,
+        return self._reply(state, full_text, language, "crisis" if crisis_detected else "fallback", crisis_dict,
                            region=region, message=UNAVAILABLE, notes=notes,
                            helpline=state.resources.helpline_dict(region))
 
@@ -414,9 +415,10 @@ class Assistant:
             log.exception("embedding failed")
             return None
 
-    def _reply(self, state: State, query: str, kind, crisis: dict, **fields) -> Response:
-        fields.setdefault("language", detect(query).code)
-        local = wording(fields["language"])
+    def _reply(self, state: State, query: str, language: str, kind, crisis: dict, **fields) -> Response:
+        """`language`: the visitor's, detected once per message by the caller."""
+        fields["language"] = language
+        local = wording(language)
         if local is not None and fields.get("answers"):  # the vetted text is English: say so, in theirs
             fields["notes"] = [local.in_english, *fields.get("notes", [])]
         manifest = state.serving.manifest if state.serving else None
