@@ -153,7 +153,7 @@ def ask(
         typer.echo(f"warning: answers unavailable ({assistant.problem}); crisis lines still work", err=True)
     questions = [" ".join(question)] if question else _read_stdin_questions()
     for text in questions:
-        response = assistant.ask(text, region=region)
+        response = assistant.ask(text, region=region, log=False)  # staff testing, not a visitor
         if as_json:
             sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
         else:

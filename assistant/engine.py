@@ -240,9 +240,10 @@ class Assistant:
         self._stop_watching.set()
 
     # -- answering -------------------------------------------------------------------------
-    def ask(self, text: object, region: str | None = None, *, answer: bool = True) -> Response:
+    def ask(self, text: object, region: str | None = None, *, answer: bool = True, log: bool = True) -> Response:
         """Screen the message for crisis, then find vetted answers. `answer=False` (a visitor over
-        the rate limit): the crisis screen and lines only, no retrieval."""
+        the rate limit): the crisis screen and lines only, no retrieval. `log=False` for staff's own
+        test questions (the CLI, the staff page): they never go into the visitors' question log."""
         state = self.state  # one snapshot per request: a reload mid-request changes nothing here
         full_text = clean_text(text)
         region = state.resources.resolve_region(region, state.settings.region)
@@ -261,7 +262,7 @@ class Assistant:
                     self._cache[key] = cached
                     while len(self._cache) > self.CACHE_SIZE:
                         self._cache.popitem(last=False)
-        if (cached.kind == "fallback" and state.question_log is not None and full_text and serving
+        if (log and cached.kind == "fallback" and state.question_log is not None and full_text and serving
                 and not state.screen.never_log(cached.crisis["detected"], cached.crisis.get("risk"))):
             # staff switched logging on; nothing that may be a crisis gets here
             top = cached.candidates[0].entry.id if cached.candidates else None

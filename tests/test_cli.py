@@ -59,3 +59,18 @@ def test_ask_on_edited_knowledge_answers_the_draft_and_publishes_nothing(tmp_pat
     assert sorted(p.name for p in (index / "builds").iterdir()) == builds
     assert run("eval", "--crisis", "--knowledge", str(knowledge), "--index", str(index)).returncode == 0
     assert (index / "CURRENT").read_text() == published
+
+
+def test_ask_from_the_cli_is_never_logged_as_a_visitor_question(tmp_path, seed_index):
+    import shutil
+    import sqlite3
+
+    source, _ = seed_index
+    knowledge, index, log = tmp_path / "knowledge", tmp_path / "index", tmp_path / "log.sqlite3"
+    shutil.copytree(source, knowledge)
+    (knowledge / "settings.yaml").write_text(f"log_questions: true\nlog_path: {log}\n", encoding="utf-8")
+    assert run("build", "-q", "--knowledge", str(knowledge), "--index", str(index)).returncode == 0
+    result = run("ask", "--json", "--knowledge", str(knowledge), "--index", str(index), "what is the best pizza in town")
+    assert json.loads(result.stdout)["kind"] == "fallback", result.stderr.decode()
+    rows = sqlite3.connect(log).execute("SELECT COUNT(*) FROM unanswered").fetchone()[0] if log.exists() else 0
+    assert rows == 0

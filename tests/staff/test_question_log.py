@@ -77,3 +77,16 @@ def test_a_possible_crisis_below_the_crisis_reply_is_never_logged(seed_index, em
     assert reply.crisis["risk"] is not None and reply.crisis["risk"] >= screen.classifier.thresholds.never_log
     assistant.ask("what is the best pizza in town")
     assert [r.question for r in assistant.question_log.unanswered()] == ["what is the best pizza in town"]
+
+
+def test_staff_test_questions_are_never_logged(seed_index, embedder, tmp_path):
+    # `ask` from the CLI (and the staff page's test pane) passes log=False: staff questions are not visitors'
+    from assistant.engine import Assistant
+
+    knowledge, index = seed_index
+    settings = Settings(log_questions=True, log_path=tmp_path / "log.sqlite3")
+    assistant = Assistant.load(knowledge, index, settings=settings, embedder=embedder)
+    assert assistant.ask("what is the best pizza in town", log=False).kind == "fallback"
+    assert assistant.question_log.unanswered() == []
+    assistant.ask("what is the best pizza in town")
+    assert [r.question for r in assistant.question_log.unanswered()] == ["what is the best pizza in town"]
