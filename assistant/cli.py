@@ -31,35 +31,49 @@ def _paths(knowledge: Path | None, index: Path | None = None) -> tuple[Path, Pat
     return knowledge or env.knowledge, index or env.index
 
 
-def _fail(exc: AssistantError) -> None:
+def _report(exc: AssistantError) -> None:
     if isinstance(exc, KnowledgeError):
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"{len(exc.problems)} problem(s); nothing was changed.", err=True)
+        typer.echo(f"{len(exc.problems)} problem(s); nothing was changed. Fix them, then run `make check` again.",
+                   err=True)
     else:
         typer.echo(f"error: {exc}", err=True)
+
+
+def _fail(exc: AssistantError) -> None:
+    _report(exc)
     raise typer.Exit(exc.exit_code)
 
 
 @app.command()
 def build(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-          if_stale: Annotated[bool, typer.Option("--if-stale", help="Only build when the index is missing or stale.")] = False) -> None:
-    """Validate the knowledge, embed it and swap in a new index atomically.
+          if_stale: Annotated[bool, typer.Option("--if-stale", help="Only build when the index is missing or stale.")] = False,
+          force: Annotated[bool, typer.Option("--force", help="Publish even when more than a quarter of the published entries would go.")] = False) -> None:
+    """Validate the knowledge, embed it and publish it as a new build (`make index`).
 
     Invalid knowledge exits with code 2, lists every problem as file:line: message,
-    and leaves the existing index untouched.
+    and leaves the published build untouched; so does a build that would remove more than
+    a quarter of the entries, unless --force. Warnings (as `check` gives them without the
+    model: long answers, review dates) are shown and do not stop the build.
 
     Example: python -m assistant build --knowledge knowledge --index index
     """
     from assistant.index import build_index, index_is_current
+    from assistant.knowledge import load_knowledge
+    from assistant.staff.lint import text_findings
 
     knowledge, index = _paths(knowledge, index)
     try:
         if if_stale and index_is_current(knowledge, index):
             typer.echo(f"{index}: up to date with {knowledge}", err=True)
             return
-        build_index(knowledge, index, progress=not quiet)
+        loaded = load_knowledge(knowledge)  # raises before anything is built
+        for finding in text_findings(loaded):
+            if finding not in loaded.warnings:  # build_index shows those itself
+                typer.echo(f"warning: {finding}", err=True)
+        build_index(knowledge, index, progress=not quiet, allow_drop=force)
     except AssistantError as exc:
         _fail(exc)
 
@@ -331,4 +345,8 @@ def serve(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except AssistantError as exc:  # any command: the message staff can act on, never a traceback
+        _report(exc)
+        sys.exit(exc.exit_code)

@@ -469,9 +469,13 @@ def crisis_classifier():
                 # One thread owns its model too: messages arriving together are encoded in one call
                 # (about 1 ms a message in a batch of 8 against 2.8 ms alone). A message waits at most
                 # CLASSIFIER_WAIT s; then the lexicon and exemplar layers decide without it.
-                owner = EncoderThread(MultilingualEncoder(), timeout=CLASSIFIER_WAIT)
+                encoder = MultilingualEncoder()
+                # Warmed here, without the wait limit: through the owner thread, a warm-up slower than
+                # CLASSIFIER_WAIT (a cold start on a busy machine) raised and switched the classifier
+                # off for the life of the process.
+                encoder.encode(["warm up"])
+                owner = EncoderThread(encoder, timeout=CLASSIFIER_WAIT)
                 _classifier = CrisisClassifier.load(encoder=owner)
-                _classifier.scores(["warm up"])
             except Exception as exc:  # never let it stop the crisis screen from loading
                 log.error("crisis classifier unavailable, screening with the rules and exemplars: %s", exc)
                 _classifier = False

@@ -13,13 +13,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, fields
+from difflib import get_close_matches
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.errors import KnowledgeError, Problem
+from assistant.errors import KnowledgeError, Problem, plain_validation_message
 
 from .yamlfile import Mapping as _Mapping
 from .yamlfile import parse_yaml
@@ -31,6 +32,9 @@ KNOWN_FIELDS = {
 }
 # Top-level key of a list of questions no entry answers.
 NOT_COVERED = "not_covered"
+# An FAQ answer longer than this is refused (check warns from 150 words, staff aim for ~80): nobody
+# reads it in a chat bubble, and it is usually a pasted article that belongs in articles.yaml.
+FAQ_MAX_WORDS = 400
 # Long article passages are split into chunks of about this many words, ids `<id>/<n>`.
 PASSAGE_CHUNK_WORDS = 160
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$")
@@ -53,6 +57,13 @@ class Entry:
     file: str = ""
     line: int = 0
     extra_fields: tuple[str, ...] = field(default=(), compare=False)
+    # (field, line) of each field as staff wrote it ("alternates.2": the third alternate), so a
+    # message points at the line to fix, not the entry's `- id:` line. Not part of the index.
+    field_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+
+    def line_of(self, name: str) -> int:
+        """The line of field `name` (`alternates.0` for an alternate), else the entry's line."""
+        return dict(self.field_lines).get(name, self.line)
 
     @property
     def heading(self) -> str:
@@ -75,7 +86,7 @@ class Entry:
         return cls(**data)
 
 
-_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "extra_fields")
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name not in ("extra_fields", "field_lines"))
 
 
 @dataclass(frozen=True)
@@ -170,13 +181,14 @@ def _entry_problems(raw: Any, display: str, fallback_line: int) -> tuple[EntrySc
             if len(loc) > 1 and isinstance(loc[1], int):
                 items = raw.get(key)
                 where = getattr(items, "line", where) if not isinstance(items, list) else where + 1 + loc[1]
-            message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "missing":
                 message = f"{label} is missing the required field `{key}`"
+            elif key and error["type"] == "value_error":  # our own validators already speak plainly
+                message = f"{label}: `{key}`: {error['msg'].removeprefix('Value error, ')}"
             elif key:
-                message = f"{label}: `{key}`: {message}"
+                message = f"{label}: {plain_validation_message(error)}"
             else:
-                message = f"{label}: {message}"
+                message = f"{label}: {error['msg'].removeprefix('Value error, ')}"
             problems.append(Problem(display, where, message))
         return None, problems
 
@@ -196,14 +208,21 @@ def _chunks(text: str, words: int = PASSAGE_CHUNK_WORDS) -> list[str]:
     return chunks
 
 
-def _to_entries(schema: EntrySchema, display: str, line: int) -> list[Entry]:
+def _field_lines(raw: Any) -> tuple[tuple[str, int], ...]:
+    lines = [(str(key), line) for key, line in getattr(raw, "key_lines", {}).items()]
+    alternates = raw.get("alternates") if isinstance(raw, dict) else None
+    lines += [(f"alternates.{i}", line) for i, line in enumerate(getattr(alternates, "item_lines", []))]
+    return tuple(lines)
+
+
+def _to_entries(schema: EntrySchema, display: str, line: int, field_lines: tuple = ()) -> list[Entry]:
     extra = tuple(sorted(set((schema.model_extra or {}).keys()) - KNOWN_FIELDS))
     base = dict(
         type=schema.type, question=schema.question, title=schema.title,
         alternates=tuple(schema.alternates), source=schema.source, tags=tuple(schema.tags),
         reviewed=schema.reviewed.isoformat() if schema.reviewed else None,
         review_by=schema.review_by.isoformat() if schema.review_by else None,
-        file=display, line=line, extra_fields=extra,
+        file=display, line=line, extra_fields=extra, field_lines=field_lines,
     )
     if schema.type == "passage" and len(schema.answer.split()) > PASSAGE_CHUNK_WORDS:
         parts = _chunks(schema.answer)
@@ -287,13 +306,23 @@ def load_knowledge(directory: Path | str) -> Knowledge:
                 problems.append(Problem(display, line, f"duplicate id {schema.id!r} (first used at {first_seen[schema.id]}); ids must be unique"))
                 continue
             first_seen[schema.id] = where
-            for entry in _to_entries(schema, display, line):
+            words = len(schema.answer.split())
+            if schema.type == "faq" and words > FAQ_MAX_WORDS:
+                problems.append(Problem(display, getattr(raw, "key_lines", {}).get("answer", line), (
+                    f"entry {schema.id!r}: the answer has {words} words, too long for a chat on a phone "
+                    f"(aim for about 80; at most {FAQ_MAX_WORDS}): shorten it, split it into several entries, "
+                    "or make it an article passage (`title:` instead of `question:`)")))
+                continue
+            for entry in _to_entries(schema, display, line, _field_lines(raw)):
                 if entry.extra_fields:
-                    warnings.append(Problem(display, line, f"entry {entry.id!r}: unknown field(s) "
-                                                           f"{', '.join(entry.extra_fields)} (ignored)"))
+                    close = [m for name in entry.extra_fields for m in get_close_matches(name, KNOWN_FIELDS, n=1)]
+                    warnings.append(Problem(display, entry.line_of(entry.extra_fields[0]), (
+                        f"entry {entry.id!r}: unknown field(s) {', '.join(entry.extra_fields)}, ignored"
+                        + (f"; did you mean {', '.join(close)}?" if close else ""))))
                 entries.append(entry)
     if not problems and not entries:
         problems.append(Problem(str(directory), 0, "no entries found: add a *.yaml file with a top-level `entries:` list"))
+    problems.extend(_shared_phrasings(entries))
     problems.extend(_answered_yet_not_covered(entries, not_covered))
     if problems:
         raise KnowledgeError(problems)
@@ -331,4 +360,35 @@ def _answered_yet_not_covered(entries: list[Entry], not_covered: list[tuple[str,
         if entry is not None:
             problems.append(Problem(display, line, f"{text!r} is listed as not covered, but entry {entry.id!r} "
                                                    f"({entry.file}:{entry.line}) answers it; remove one of the two"))
+    return problems
+
+
+def phrasing_key(text: str) -> str:
+    """What two phrasings share when a visitor could not tell them apart: case, punctuation and
+    spacing aside ("How long is group?" and "how long is group")."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _shared_phrasings(entries: list[Entry]) -> list[Problem]:
+    """An alternate that is another entry's question or alternate (case and punctuation aside) takes
+    that entry's visitors: an error, so it is never published. Twice in one entry is harmless."""
+    owner: dict[str, tuple[Entry, str]] = {}
+    problems = []
+    for entry in entries:
+        if "/" in entry.id and not entry.id.endswith("/1"):
+            continue  # later chunks of a passage repeat its title
+        for name, text in (("question" if entry.question else "title", entry.heading),
+                           *((f"alternates.{i}", t) for i, t in enumerate(entry.alternates))):
+            key = phrasing_key(text)
+            first = owner.get(key)
+            if first is None:
+                owner[key] = (entry, text)
+            elif name == "title" and first[0].title == first[1]:
+                continue  # two passages may share a title ("Introduction"); visitors see both in the list
+            elif first[0].id.split("/")[0] != entry.id.split("/")[0]:
+                other = first[0]
+                problems.append(Problem(entry.file, entry.line_of(name), (
+                    f"entry {entry.id!r}: {text!r} is also a question or alternate of entry {other.id!r} "
+                    f"({other.file}:{other.line}), so visitors asking it could get either answer: "
+                    "keep it in the one entry that answers it and remove it here")))
     return problems

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import KnowledgeError, Problem, SettingError
+from assistant.errors import KnowledgeError, Problem, SettingError, plain_validation_message
 
 SETTINGS_FILE = "settings.yaml"
 
@@ -65,6 +65,7 @@ class Settings(BaseModel):
     @classmethod
     def load(cls, knowledge_dir: Path | str | None = None, **overrides: Any) -> "Settings":
         values: dict[str, Any] = {}
+        values_file = None  # the parsed settings.yaml: its keys' lines, for messages
         if knowledge_dir is not None:
             path = Path(knowledge_dir) / SETTINGS_FILE
             if path.is_file():
@@ -76,6 +77,7 @@ class Settings(BaseModel):
                 if data is not None and not isinstance(data, dict):
                     raise KnowledgeError([Problem(str(path), 1, "settings must be a mapping of name: value")])
                 values.update(data or {})
+                values_file = data
         for name in cls.model_fields:
             env = os.environ.get(f"ASSISTANT_{name.upper()}")
             if env is not None and env != "":
@@ -85,8 +87,10 @@ class Settings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             source = str(Path(knowledge_dir) / SETTINGS_FILE) if knowledge_dir else "environment"
+            key_lines = getattr(values_file, "key_lines", {})
             raise KnowledgeError([
-                Problem(source, 1, f"setting `{'.'.join(map(str, e['loc']))}`: {e['msg']}") for e in exc.errors()
+                Problem(source, key_lines.get(e["loc"][0], 1) if e.get("loc") else 1,
+                        "setting " + plain_validation_message(e, tuple(cls.model_fields))) for e in exc.errors()
             ]) from None
 
 

@@ -125,6 +125,68 @@ def _load_fast(text: str) -> tuple[bool, Any]:
         loader.dispose()
 
 
+def _construct_date(loader, node):
+    """A date staff wrote (`reviewed: 2026-11-26`); one that does not exist (2026-13-45) is a
+    message at its line, not a crash deep inside the YAML library."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a real date", node.start_mark) from None
+
+
+for _loader in filter(None, (_LineLoader, _FastLineLoader)):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
+
+HINT = "Fix it, then run `make check` again."
+
+
+def plain_yaml_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
+    """(line, message) for a YAML syntax error, in words staff can act on, at the line where the
+    mistake is: the YAML library often notices it later (an unclosed quote at the end of the file,
+    a missing colon on the next line)."""
+    context, problem = exc.context or "", exc.problem or str(exc)
+    at_problem = exc.problem_mark.line + 1 if exc.problem_mark else 1
+    at_context = exc.context_mark.line + 1 if exc.context_mark else at_problem
+
+    def shown(number: int) -> str:
+        text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+        return f" (`{text[:60]}`)" if text else ""
+
+    if "quoted scalar" in context:
+        quote = lines[at_context - 1][exc.context_mark.column] if exc.context_mark and 0 < at_context <= len(lines) \
+            and exc.context_mark.column < len(lines[at_context - 1]) else '"'
+        return at_context, (f"a text opens with a quotation mark ({quote}) here{shown(at_context)} that is never "
+                            f"closed: add the closing {quote} at the end of the text, or remove the opening one")
+    if "simple key" in context and "':'" in problem:
+        first = (lines[at_context - 1].split() or [""])[0] if 0 < at_context <= len(lines) else ""
+        field = first.lstrip("-").strip() or "the field name"
+        return at_context, (f"a colon is missing on this line{shown(at_context)}: write `{field}: ` "
+                            "with a colon and a space after the field name")
+    if "mapping values are not allowed" in problem:
+        return at_problem, (f"this line's text contains a colon followed by a space{shown(at_problem)}, which "
+                            "reads as a new field: put the whole text in double quotes, or write it on the "
+                            "next lines after `>-`")
+    if "'\\t'" in problem:
+        return at_problem, f"this line has a tab{shown(at_problem)}: indent with spaces only, never tabs"
+    if "alias" in problem:
+        return at_problem, "a `*name` or `&name` (a YAML alias) is not allowed in these files: write the text out"
+    if "duplicate key" in problem:
+        return at_problem, f"the field on this line appears twice in the same entry: {problem}; keep one"
+    if "constructor for the tag" in problem:
+        return at_problem, (f"this line has a `!!` tag{shown(at_problem)}, which these files do not allow: "
+                            "remove the `!!...` part and write plain text")
+    if "is not a real date" in problem:
+        return at_problem, f"{problem}: write dates as YYYY-MM-DD, for example 2026-11-26"
+    if "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        if "'<scalar>'" in problem and "'" in lines[at_problem - 1 if 0 < at_problem <= len(lines) else 0]:
+            return at_problem, (f"this line{shown(at_problem)} does not fit the file's layout; if its text is in "
+                                "single quotes and holds an apostrophe, use double quotes around it instead")
+        return at_problem, (f"this line is indented differently from the lines above it{shown(at_problem)}: "
+                            "each entry starts with `  - id:` and its fields line up under `id` (spaces only)")
+    return at_problem, f"the file's layout is broken here{shown(at_problem)} (the YAML reader says: {problem})"
+
+
 def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML file safely. Returns (data, problems); data is None when unreadable."""
     try:
@@ -146,14 +208,8 @@ def parse_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     try:
         return yaml.load(text, Loader=_LineLoader), []  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        message = exc.problem or str(exc)
-        if "'\\t'" in message:
-            message += " (YAML does not allow tabs for indentation: use spaces)"
-        if exc.context and exc.problem:
-            message = f"{exc.context}: {message}" if "alias" not in message else message
-        return None, [Problem(display, line, f"invalid YAML: {message}")]
+        line, message = plain_yaml_problem(exc, text.splitlines())
+        return None, [Problem(display, line, message)]
     except yaml.YAMLError as exc:
         return None, [Problem(display, 1, f"invalid YAML: {exc}")]
     except RecursionError:

@@ -74,3 +74,39 @@ def test_ask_from_the_cli_is_never_logged_as_a_visitor_question(tmp_path, seed_i
     assert json.loads(result.stdout)["kind"] == "fallback", result.stderr.decode()
     rows = sqlite3.connect(log).execute("SELECT COUNT(*) FROM unanswered").fetchone()[0] if log.exists() else 0
     assert rows == 0
+
+
+def test_build_shows_warnings_and_needs_force_to_drop_a_quarter_of_the_entries(tmp_path, seed_index):
+    import shutil
+
+    source, _ = seed_index
+    knowledge, index = tmp_path / "knowledge", tmp_path / "index"
+    shutil.copytree(source, knowledge)
+    faq = knowledge / "faq.yaml"
+    original = faq.read_text(encoding="utf-8")
+    faq.write_text(original.replace("There is no single answer.", "There is no single answer. " + "More words. " * 90),
+                   encoding="utf-8")
+    first = run("build", "-q", "--knowledge", str(knowledge), "--index", str(index))
+    assert first.returncode == 0, first.stderr.decode()
+    assert "warning: " in first.stderr.decode() and "words; keep it under 150" in first.stderr.decode()
+    published = (index / "CURRENT").read_text()
+    faq.write_text("entries: []\n", encoding="utf-8")  # emptied by mistake
+    refused = run("build", "-q", "--knowledge", str(knowledge), "--index", str(index))
+    assert refused.returncode == 2 and "make index FORCE=1" in refused.stderr.decode(), refused.stderr.decode()
+    assert (index / "CURRENT").read_text() == published
+    forced = run("build", "-q", "--force", "--knowledge", str(knowledge), "--index", str(index))
+    assert forced.returncode == 0 and (index / "CURRENT").read_text() != published
+
+
+def test_a_settings_typo_is_a_message_with_its_line_for_every_command(tmp_path, seed_index):
+    import shutil
+
+    source, _ = seed_index
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(source, knowledge)
+    (knowledge / "settings.yaml").write_text("region: UK\nlog_questoins: true\n", encoding="utf-8")
+    for command in ("report", "check", "build"):
+        result = run(command, "--knowledge", str(knowledge), *(["--index", str(tmp_path / "i")] if command == "build" else []))
+        err = result.stderr.decode()
+        assert result.returncode == 2 and "Traceback" not in err, (command, err)
+        assert f"{knowledge / 'settings.yaml'}:2: " in err and "did you mean `log_questions`?" in err, (command, err)

@@ -278,3 +278,29 @@ def test_a_stuck_classifier_model_never_holds_back_the_crisis_reply():
     result = screen.screen("i want to kill myself")
     assert result.detected and result.risk is None and time.perf_counter() - begin < 1.0
     assert screen.never_log(False, None)  # the classifier did not answer: nothing is stored
+
+
+def test_a_slow_first_classifier_call_on_a_busy_machine_does_not_switch_the_classifier_off(monkeypatch):
+    # The warm-up used to go through the 2 s owner thread: slower than that (a cold start under
+    # load), it raised and the classifier stayed off for the life of the process.
+    import time
+
+    import assistant.crisis.classifier as classifier_module
+    import assistant.engine as engine
+
+    real = classifier_module.MultilingualEncoder
+
+    class SlowFirstCall(real):
+        calls = 0
+
+        def encode(self, texts, batch_size=64, progress=False):
+            SlowFirstCall.calls += 1
+            if SlowFirstCall.calls == 1:
+                time.sleep(engine.CLASSIFIER_WAIT + 0.5)
+            return super().encode(texts, batch_size=batch_size, progress=progress)
+
+    monkeypatch.setattr(classifier_module, "MultilingualEncoder", SlowFirstCall)
+    monkeypatch.setattr(engine, "_classifier", None)
+    classifier = engine.crisis_classifier()
+    assert classifier is not None and SlowFirstCall.calls == 1
+    assert classifier.scores(["i want to end it all"])[0].crisis > 0.5

@@ -115,3 +115,14 @@ def test_a_not_covered_list_is_knowledge_not_a_warning(tmp_path):
     assert any("must be a list of questions" in p for p in problems_of(tmp_path))
 
 
+
+
+def test_an_faq_answer_far_too_long_for_a_phone_is_refused_at_its_line(tmp_path):
+    # Issue #20: a 5,000-word answer built and served; `check` only warned at 150 words.
+    from assistant.knowledge import FAQ_MAX_WORDS
+
+    path = write(tmp_path / "k.yaml", "entries:\n  - id: x\n    question: q?\n    answer: " + "word " * 5000 + "\n"
+                 "  - id: y\n    title: An article\n    answer: " + "word " * 5000 + "\n")  # passages are split
+    found = problems_of(tmp_path)
+    assert len(found) == 1 and found[0].startswith(f"{path}:4: ") and "5000 words" in found[0], found
+    assert f"at most {FAQ_MAX_WORDS}" in found[0]

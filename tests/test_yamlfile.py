@@ -5,23 +5,30 @@ from tests.test_knowledge import problems_of
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("entries:\n\t- id: x\n", 2, "tabs"),
+    ("entries:\n\t- id: x\n", 2, "never tabs"),
     ("entries:\n  - id: x\n    id: y\n", 3, "duplicate key"),
-    ("a: &a [1]\nentries: *a\n", 2, "aliases"),
+    ("a: &a [1]\nentries: *a\n", 2, "YAML alias"),
     ("- id: x\n", 1, "found a list"),
     ("", 1, "empty"),
-    ("entries: !!python/object/apply:os.system ['true']\n", 1, "constructor"),
+    ("entries: !!python/object/apply:os.system ['true']\n", 1, "`!!` tag"),
     ("entries:\n  - id: x\n    question: q\n    title: t\n    answer: a\n", 2, "both"),
     ("entries:\n  - id: Not A Slug\n    question: q\n    answer: a\n", 2, "slug"),
-    ("entries:\n  - id: x\n    question: 'unclosed\n    answer: a\n", 5, "invalid YAML"),
+    ("entries:\n  - id: x\n    question: 'unclosed\n    answer: a\n", 3, "never closed"),
     ("entries: just text\n", 1, "must be a list"),
     ("entries:\n  - just a string\n", 2, "must be a mapping"),
     ("entries:\n  - id: x\n    question: q\n", 2, "missing the required field `answer`"),
     ("entries:\n  - id: x\n    question: q\n    answer: a\n    reviewed: not-a-date\n", 5, "reviewed"),
     ("entries:\n  - id: x\n    question: q\n    answer: a\n    alternates: one string\n", 5, "alternates"),
     ("entries:\n  - id: 42\n    question: q\n    answer: a\n", 2, "id"),
-    ("a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nentries: [*b, *b]\n", 2, "aliases"),
-    ("entries:\n  - !!python/name:os.system\n", 2, "constructor"),
+    ("a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nentries: [*b, *b]\n", 2, "YAML alias"),
+    ("entries:\n  - !!python/name:os.system\n", 2, "`!!` tag"),
+    # where the mistake is, in plain words (the YAML library notices some of them lines later)
+    ("entries:\n  - id: x\n    question: \"open\n    answer: a\n    source: s\n", 3, "never closed"),
+    ("entries:\n  - id: x\n    question q\n    answer: a\n", 3, "colon is missing"),
+    ("entries:\n  - id: x\n    question: what is: this\n    answer: a\n", 3, "double quotes"),
+    ("entries:\n  - id: x\n    question: q\n    answer: a\n    reviewed: 2026-13-45\n", 5, "YYYY-MM-DD"),
+    ("entries:\n  - id: x\n    question: [q]\n    answer: a\n", 3, "must be plain text"),
+    ("entries:\n  - id: x\n    question: q\n   answer: a\n", 4, "indented differently"),
     ("entries: " + "[" * 100_000 + "]" * 100_000 + "\n", 1, "nesting is too deep"),
 ])
 def test_broken_yaml_kinds(tmp_path, text, line, words):

@@ -19,14 +19,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from assistant.crisis import overlay_problems
-from assistant.errors import AssistantError, KnowledgeError
+from assistant.errors import AssistantError, KnowledgeError, Problem
 from assistant.index.classifier import (
     save_classifier,
     save_detector,
     train_entry_classifier,
     train_not_covered_detector,
 )
-from assistant.index.entry_store import ENTRIES_FILE, write_entries
+from assistant.index.entry_store import ENTRIES_FILE, EntryStore, write_entries
 from assistant.index.views import View, entry_views, lexical_document, load_view_texts, save_views
 from assistant.knowledge import Entry, load_knowledge, source_fingerprint
 
@@ -67,11 +67,14 @@ def build_index(
     progress: bool = True,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
     reuse_from: Sequence[Path] = (),
+    allow_drop: bool = True,
 ) -> Manifest:
     """Validate, embed and write a new index build, then publish it (point `CURRENT` at it).
 
     Raises KnowledgeError (nothing written) when the knowledge is invalid. `reuse_from`: other
     index directories whose vectors may be reused (a draft reuses the published build's).
+    `allow_drop=False` (staff's `build` without --force): refuse a build with more than a quarter
+    fewer entries than the published one, which is how an emptied or deleted file looks.
     """
     started = time.perf_counter()
     knowledge_dir, index_dir = Path(knowledge_dir), Path(index_dir)
@@ -81,6 +84,8 @@ def build_index(
     crisis_problems = overlay_problems(knowledge_dir)  # and so are the crisis lines: never a broken number
     if crisis_problems:
         raise KnowledgeError(crisis_problems)
+    if not allow_drop:
+        _refuse_big_drop(knowledge, knowledge_dir, index_dir)
     if source_fingerprint(knowledge_dir) != fingerprint:
         fingerprint = ""  # edited while being read: serving will parse the files to compare
     for warning in knowledge.warnings:
@@ -134,6 +139,30 @@ def build_index(
     prune_old_builds(index_dir)
     log(f"built {manifest.entries} entries ({manifest.views} vectors) in {manifest.build_seconds:.1f}s -> {final}")
     return manifest
+
+
+DROP_GUARD = 0.25  # a build may lose at most this share of the published entries without --force
+
+
+def _refuse_big_drop(knowledge, knowledge_dir: Path, index_dir: Path) -> None:
+    try:
+        build = resolve_build(index_dir)
+        before = Manifest.read(build).entries
+    except AssistantError:
+        return  # nothing published yet
+    after = len(knowledge.entries)
+    if not before or after >= before * (1 - DROP_GUARD):
+        return
+    now = {entry.id for entry in knowledge.entries}
+    try:
+        gone = [entry.id for entry in EntryStore(build / ENTRIES_FILE, before) if entry.id not in now]
+    except (AssistantError, OSError, ValueError):
+        gone = []
+    examples = f" (for example {', '.join(gone[:5])})" if gone else ""
+    raise KnowledgeError([Problem(str(knowledge_dir), 0, (
+        f"this would publish {after} entries instead of the {before} visitors see now, "
+        f"{before - after} fewer{examples}. If a file was emptied or deleted by mistake, restore it. "
+        "If you meant to remove them, run `make index FORCE=1`."))])
 
 
 def encoder_tag(embedder) -> str:

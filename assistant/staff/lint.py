@@ -49,10 +49,11 @@ def text_findings(knowledge: Knowledge, today: dt.date | None = None) -> list[Pr
         words = len(entry.answer.split())
         limit = MAX_ANSWER_WORDS[entry.type]
         if words == 0:
-            findings.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: the answer is empty"))
+            findings.append(Problem(entry.file, entry.line_of("answer"), f"entry {entry.id!r}: the answer is empty"))
         elif words > limit:
-            findings.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: the answer has {words} words; "
-                                                            f"keep it under {limit} so it fits a phone screen"))
+            findings.append(Problem(entry.file, entry.line_of("answer"), (
+                f"entry {entry.id!r}: the answer has {words} words; keep it under {limit} so it fits a phone "
+                "screen")))
         if entry.review_by and dt.date.fromisoformat(entry.review_by) < today:
             findings.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: review_by {entry.review_by} "
                                                             "has passed; check the answer and set a new date"))

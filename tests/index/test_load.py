@@ -20,7 +20,7 @@ def test_corrupt_artifacts_are_refused(tmp_path, embedder):
 
 def test_entries_are_read_on_demand_and_a_damaged_file_is_refused(tmp_path, embedder):
     knowledge, index = tmp_path / "k", tmp_path / "i"
-    write(knowledge / "a.yaml", MINIMAL + MINIMAL.replace("entries:\n", "").replace("id: one", "id: two"))
+    write(knowledge / "a.yaml", MINIMAL + MINIMAL.replace("entries:\n", "").replace("id: one", "id: two").replace("last?", "go on for?"))
     build_index(knowledge, index, embedder=embedder, progress=False)
     loaded = load_index(index)
     assert list(loaded.entries) == list(load_knowledge(knowledge).entries)

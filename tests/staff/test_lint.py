@@ -17,22 +17,62 @@ def test_text_findings(tmp_path):
     found = [str(p) for p in text_findings(load_knowledge(tmp_path), today=dt.date(2026, 1, 1))]
     path = tmp_path / "a.yaml"
     assert any(f.startswith(f"{path}:2: ") and "review_by 2020-01-01 has passed" in f for f in found)
-    assert any(f.startswith(f"{path}:6: ") and "200 words" in f for f in found)
-    assert any(f.startswith(f"{path}:9: ") and "colour" in f for f in found)
+    # each at the line of the field to fix, not the entry's `- id:` line
+    assert any(f.startswith(f"{path}:8: ") and "200 words" in f for f in found), found
+    assert any(f.startswith(f"{path}:12: ") and "colour" in f and "did you mean" not in f for f in found), found
 
 
 def test_near_duplicates_and_misroutes(tmp_path, embedder):
+    import dataclasses
+
+    from assistant.index import index_entries
+    from assistant.retrieval import Retriever
+    from assistant.settings import Settings
+    from assistant.staff.lint import misroutes
+
     write(tmp_path / "a.yaml", (
         "entries:\n"
         "  - id: benefits\n    question: What are the benefits of group therapy?\n    answer: Many.\n"
         "  - id: advantages\n    question: What are the advantages of group therapy?\n    answer: Several.\n"
         "  - id: duration\n    question: How long does group therapy last?\n    answer: Months.\n"
-        "    alternates: ['What are the benefits of group therapy?']\n"  # another entry's question
     ))
     found = [str(p) for p in check_knowledge(tmp_path, embedder=embedder)]
     assert any("'advantages' and entry 'benefits'" in f and "near-duplicate" in f for f in found), found
-    # The same phrasing in two entries: one of them cannot win.
-    assert any("What are the benefits of group therapy?' retrieves" in f for f in found), found
+    # The same phrasing in two entries (the loader refuses it; an index made before that rule could
+    # hold it): one of them cannot win, and the self-retrieval check says which.
+    knowledge = load_knowledge(tmp_path)
+    benefits, advantages, duration = knowledge.entries
+    duration = dataclasses.replace(duration, alternates=("What are the benefits of group therapy?",))
+    knowledge = dataclasses.replace(knowledge, entries=(benefits, advantages, duration))
+    memory = index_entries(list(knowledge.entries), embedder)
+    wrong = misroutes(knowledge, Retriever.from_settings(memory, Settings()), embedder)
+    assert any(m.text == "What are the benefits of group therapy?" for m in wrong), wrong
+
+
+def test_an_alternate_that_is_another_entrys_question_is_an_error(tmp_path):
+    # Issue #20: copied lowercased and without "?", it passed `check` and took that entry's visitors.
+    from assistant.errors import KnowledgeError
+
+    path = write(tmp_path / "a.yaml", (
+        "entries:\n"
+        "  - id: benefits\n    question: What are the benefits of group therapy?\n    answer: Many.\n"
+        "  - id: duration\n    question: How long does group therapy last?\n    answer: Months.\n"
+        "    alternates:\n      - how long is it\n      - what are the benefits of  group therapy\n"  # line 10
+        "  - id: passage-a\n    title: Introduction\n    answer: One.\n"
+        "  - id: passage-b\n    title: Introduction\n    answer: Two.\n"  # passages may share a title
+        "  - id: typo\n    question: Typo?\n    answer: A.\n    anwser: B.\n"  # line 20 (19 once line 10 goes)
+    ))
+    try:
+        load_knowledge(tmp_path)
+    except KnowledgeError as exc:
+        found = [str(p) for p in exc.problems]
+    else:
+        raise AssertionError("an alternate shared with another entry must be refused")
+    assert len(found) == 1 and found[0].startswith(f"{path}:10: "), found
+    assert "entry 'benefits'" in found[0] and "remove it here" in found[0]
+    write(tmp_path / "a.yaml", path.read_text().replace("      - what are the benefits of  group therapy\n", ""))
+    warnings = [str(w) for w in load_knowledge(tmp_path).warnings]
+    assert any(w.startswith(f"{path}:19: ") and "did you mean answer?" in w for w in warnings), warnings
 
 
 def test_shipped_knowledge_is_clean(embedder):
