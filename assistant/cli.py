@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | check | ask | eval | report | import | export | serve | train-crisis`.
+"""Command line: `python -m assistant build | rollback | check | ask | eval | report | import | export | serve | train-crisis`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -76,6 +76,46 @@ def build(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
         build_index(knowledge, index, progress=not quiet, allow_drop=force)
     except AssistantError as exc:
         _fail(exc)
+
+
+@app.command()
+def rollback(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
+             to: Annotated[Optional[str], typer.Option("--to", help="The build to publish again (its name, or the start of it, from --list); default: the one published before the current one.")] = None,
+             list_builds: Annotated[bool, typer.Option("--list", help="Only list the kept builds.")] = False,
+             keep_files: Annotated[bool, typer.Option("--keep-files", help="Leave the knowledge files as they are (the next `make index` publishes them again).")] = False) -> None:
+    """Publish an earlier build again, and put back the knowledge files it was made from.
+
+    The website serves it within a few seconds, without a restart. The files it replaces are
+    kept in index/replaced/<time>/. The last five published builds are kept.
+
+    Example: python -m assistant rollback --list ; python -m assistant rollback
+    """
+    from assistant.encoders.model import WEIGHTS_SHA256
+    from assistant.index.history import kept_builds
+    from assistant.index.history import rollback as roll_back
+
+    knowledge, index = _paths(knowledge, index)
+    if list_builds:
+        builds = kept_builds(index)
+        if not builds:
+            typer.echo(f"{index}: no builds yet; `make index` makes one")
+        for build in builds:
+            typer.echo(f"{build.name}  published {build.built_at}  {build.entries} entries"
+                       + ("  <- visitors see this one" if build.serving else ""))
+        return
+    try:
+        done = roll_back(index, knowledge, to, restore_files=not keep_files, weights_sha256=WEIGHTS_SHA256)
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(f"Visitors now get build {done.build.name} (published {done.build.built_at}, "
+               f"{done.build.entries} entries); a running website switches within a few seconds.")
+    if done.restored or done.removed:
+        typer.echo(f"Knowledge files put back as they were then: {', '.join(done.restored + done.removed)}. "
+                   f"Your files as they were are kept in {done.replaced_dir}.")
+    elif not keep_files and not done.notes:
+        typer.echo("Your knowledge files already match it.")
+    for note in done.notes:
+        typer.echo(f"Note: {note}")
 
 
 @app.command("export-onnx")
@@ -186,11 +226,15 @@ def evaluate(
     datasets: Annotated[Optional[Path], typer.Option("--datasets", help="Also measure the public datasets in this folder (e.g. ../shared/datasets).")] = None,
     calibrate_policy: Annotated[bool, typer.Option("--calibrate", help="Search thresholds on the tune split and report holdout.")] = False,
     crisis_only: Annotated[bool, typer.Option("--crisis", help="Only the crisis screen.")] = False,
+    changes: Annotated[bool, typer.Option("--changes", help="For staff: which questions get a different answer with your unpublished edits than visitors get now (exit 1 when a test question got worse).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Top-1 precision, MRR, out-of-scope abstention and crisis recall on the labelled sets.
 
-    Example: python -m assistant eval --datasets ../shared/datasets
+    With --changes: every test question, entry question and alternate asked of the published
+    build and of your edits, and the differences in plain words.
+
+    Example: python -m assistant eval --datasets ../shared/datasets ; python -m assistant eval --changes
     """
     from assistant.engine import Assistant
     from assistant.evaluation import answers as evaluation
@@ -198,6 +242,9 @@ def evaluate(
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     knowledge, index = _paths(knowledge, index)
+    if changes:
+        _changes(knowledge, index, seed_set or list(evaluation.LABELLED_SETS), as_json)
+        return
     assistant = Assistant.load(knowledge, index, draft=True)  # measures the edits, publishes nothing
     seed_set = seed_set or list(evaluation.LABELLED_SETS)
     result: dict = {}
@@ -258,6 +305,30 @@ def evaluate(
         typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
                    f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "
                    f"MiniLM on question top-1 {d['minilm_question_only']['top1']:.3f} MRR {d['minilm_question_only']['mrr']:.3f}")
+
+
+def _changes(knowledge: Path, index: Path, labelled_sets: list[Path], as_json: bool) -> None:
+    from assistant.engine import Assistant
+    from assistant.evaluation.answers import load_seed_set
+    from assistant.evaluation.changes import Outcome, compare, probes
+    from assistant.knowledge import load_knowledge
+
+    now = load_knowledge(knowledge)  # a broken file: its message, before any model loads
+    published = Assistant.load(knowledge, index)
+    draft = Assistant.load(knowledge, index, draft=True, embedder=published.embedder)
+    questions = probes(load_seed_set([p for p in labelled_sets if p.exists()]),
+                       [published.entries, draft.entries], now.not_covered)
+    # Staff's own questions: never in the visitors' log.
+    report = compare(questions, lambda q: Outcome.of(published.ask(q, log=False)),
+                     lambda q: Outcome.of(draft.ask(q, log=False)))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        if draft.index_dir == published.index_dir:
+            typer.echo("Your files are what visitors get now (nothing unpublished); compared anyway.\n")
+        typer.echo(report.format())
+    if report.worse:
+        raise typer.Exit(1)
 
 
 @app.command()

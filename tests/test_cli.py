@@ -110,3 +110,30 @@ def test_a_settings_typo_is_a_message_with_its_line_for_every_command(tmp_path, 
         err = result.stderr.decode()
         assert result.returncode == 2 and "Traceback" not in err, (command, err)
         assert f"{knowledge / 'settings.yaml'}:2: " in err and "did you mean `log_questions`?" in err, (command, err)
+
+
+def test_rollback_lists_the_kept_builds_and_publishes_the_one_before(tmp_path, seed_index, embedder):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.index import build_index
+
+    source, _ = seed_index
+    knowledge, index = tmp_path / "knowledge", tmp_path / "index"
+    shutil.copytree(source, knowledge)
+    paths = ["--knowledge", str(knowledge), "--index", str(index)]
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    first = (index / "CURRENT").read_text()
+    faq = knowledge / "faq.yaml"
+    original = faq.read_text(encoding="utf-8")
+    faq.write_text(original.replace("There is no single answer.", "A BAD EDIT."), encoding="utf-8")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    listed = CliRunner().invoke(app, ["rollback", "--list", *paths]).stdout
+    assert listed.count(" entries") == 2 and "<- visitors see this one" in listed.splitlines()[0]
+    result = CliRunner().invoke(app, ["rollback", *paths])
+    assert result.exit_code == 0, result.output
+    assert (index / "CURRENT").read_text() == first and faq.read_text(encoding="utf-8") == original
+    assert "faq.yaml" in result.stdout and "replaced" in result.stdout
+    assert "up to date" in run("build", "--if-stale", "-q", *paths).stderr.decode()  # make index keeps it

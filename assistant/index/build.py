@@ -31,8 +31,11 @@ from assistant.index.views import View, entry_views, lexical_document, load_view
 from assistant.knowledge import Entry, load_knowledge, source_fingerprint
 
 from ..settings import Settings
+from .history import copy_sources
 from .layout import (
     BUILDS,
+    DRAFT,
+    KEEP_BUILDS,
     MANIFEST,
     PUBLISHED,
     artifact_record,
@@ -110,6 +113,7 @@ def build_index(
         staging.mkdir()
         _write_artifacts(staging, memory)
         copy_published(knowledge_dir, staging)
+        copy_sources(knowledge_dir, staging)  # what a rollback to this build puts back
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             model_name=embedder.name,
@@ -136,7 +140,7 @@ def build_index(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    prune_old_builds(index_dir)
+    prune_old_builds(index_dir, keep=1 if index_dir.name == DRAFT else KEEP_BUILDS)
     log(f"built {manifest.entries} entries ({manifest.views} vectors) in {manifest.build_seconds:.1f}s -> {final}")
     return manifest
 

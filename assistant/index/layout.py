@@ -4,6 +4,8 @@
       CURRENT                 names the published build ("builds/<time>-<hash>"), replaced atomically
       builds/<time>-<hash>/   one build: manifest.json and the artifacts (load.py lists them), and
         published/            the staff's settings.yaml and crisis/*.yaml as they were published
+        sources/              the knowledge files its entries came from (a rollback puts them back)
+      replaced/<time>/        knowledge files as they were before a rollback (history.py)
       draft/                  the same layout, for `ask` and `eval` on unpublished edits: never served
 
 `CURRENT` is a plain file, not a symlink, so the directory survives any copy (`cp -rL`, a zip,
@@ -27,7 +29,7 @@ DRAFT = "draft"  # index directory (inside the served one) for unpublished edits
 PUBLISHED = "published"  # a build's copy of the staff's settings and crisis overrides
 BUILDS = "builds"
 MANIFEST = "manifest.json"
-KEEP_BUILDS = 2  # the current one and the one before it
+KEEP_BUILDS = 5  # the published one and four before it, for `rollback` (history.py)
 
 
 def resolve_build(index_dir: Path) -> Path:
@@ -124,10 +126,10 @@ def publish(index_dir: Path, build: Path) -> None:
         shutil.rmtree(legacy, ignore_errors=True)
 
 
-def prune_old_builds(index_dir: Path) -> None:
+def prune_old_builds(index_dir: Path, keep: int = KEEP_BUILDS) -> None:
     builds = index_dir / BUILDS
     current = resolve_build(index_dir).resolve()
     done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
-    for old in done[KEEP_BUILDS:]:
+    for old in done[keep:]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
