@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | check | ask | eval | report | import | export | serve | train-crisis`.
+"""Command line: `python -m assistant build | check | ask | eval | review | report | import | export | serve | train-crisis`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -244,6 +244,28 @@ def evaluate(
         typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
                    f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "
                    f"MiniLM on question top-1 {d['minilm_question_only']['top1']:.3f} MRR {d['minilm_question_only']['mrr']:.3f}")
+
+
+@app.command()
+def review(knowledge: KnowledgeOpt = None,
+           as_json: Annotated[bool, typer.Option("--json", help="The dashboard as one JSON object.")] = False) -> None:
+    """What is due for a human check: answers whose review_by date has passed or comes within 30
+    days, answers missing their review dates or with reviewed after review_by, and crisis lines
+    not verified in the last 180 days. Each with file:line. Exit 1 when anything is due.
+
+    Example: python -m assistant review
+    """
+    from assistant.knowledge import load_knowledge
+    from assistant.staff.review import review_status
+
+    knowledge, _ = _paths(knowledge)
+    try:
+        status = review_status(load_knowledge(knowledge), knowledge_dir=knowledge)
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(status.to_dict(), indent=2, ensure_ascii=False) if as_json else status.to_text())
+    if status.problems():
+        raise typer.Exit(1)
 
 
 @app.command()

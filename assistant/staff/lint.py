@@ -3,7 +3,8 @@
 - near-duplicate questions: two entries whose questions are so alike they steal each other's visitors
 - self-retrieval ("test-all"): every question and alternate must retrieve its own entry first
 - `not_covered:` questions that read like an entry's own phrasing (the two lists contradict)
-- empty or over-long answers, `review_by` dates that have passed, unknown fields
+- empty or over-long answers, unknown fields
+- review dates and crisis lines due for a check (review.py)
 """
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def text_findings(knowledge: Knowledge, today: dt.date | None = None) -> list[Pr
         elif words > limit:
             findings.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: the answer has {words} words; "
                                                             f"keep it under {limit} so it fits a phone screen"))
-        if entry.review_by and dt.date.fromisoformat(entry.review_by) < today:
-            findings.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: review_by {entry.review_by} "
-                                                            "has passed; check the answer and set a new date"))
+    # Review dates (overdue, due soon, missing, contradicting) and crisis lines not verified lately.
+    from assistant.staff.review import review_status
+
+    findings += review_status(knowledge, today).problems()
     return findings
 
 
