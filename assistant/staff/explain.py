@@ -115,5 +115,9 @@ def explain(response: Response, settings: Settings, ranked: list[Candidate] | No
         policy = (f"the question was matched in the multilingual space (the question is in {response.language!r}): the best score "
                   f"{best:.3f} {'reaches' if best >= settings.crosslingual_min_score else 'is below'} "
                   f"crosslingual_min_score {settings.crosslingual_min_score}")
-    reason = f"{_crisis_reason(response.crisis)}; below it, {policy}" if response.kind == "crisis" else policy
+    if response.kind == "crisis":
+        below = "answers are shown below it" if response.answers else "no answer below it"
+        reason = f"{_crisis_reason(response.crisis)}; {below}: {policy}"
+    else:
+        reason = policy
     return Explanation(outcome, reason, rows, **extras)

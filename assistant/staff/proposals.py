@@ -48,6 +48,7 @@ class KnowledgeChange:
     new_text: str
     added: tuple[AddedLine, ...]
     removed: int  # lines the round trip changed besides the addition (0 when the layout is kept)
+    before: AddedLine | None = None  # the line the addition follows, to show where it goes
 
     @property
     def summary(self) -> str:
@@ -102,7 +103,9 @@ def _change(action: Action, question: str, entry_id: str | None, path: Path, old
             removed += i2 - i1
         if tag in ("replace", "insert"):
             added += [AddedLine(j + 1, new_lines[j]) for j in range(j1, j2)]
-    return KnowledgeChange(action, question, entry_id, path, file_sha256(path), new, tuple(added), removed)
+    first = added[0].number - 1 if added else 0
+    before = AddedLine(first, new_lines[first - 1]) if first > 0 else None
+    return KnowledgeChange(action, question, entry_id, path, file_sha256(path), new, tuple(added), removed, before)
 
 
 def _phrasings(knowledge) -> dict[str, str]:

@@ -46,6 +46,9 @@ def test_a_crisis_names_the_layer_that_fired():
     why = explain(Response(query="q", kind="crisis", crisis=crisis), SETTINGS, None, None)
     assert why.outcome == "crisis reply"
     assert "the crisis screen fired (the lexicon layer, category suicide_self_harm, about someone else)" in why.reason
+    ranked = _ranked(0.90, 0.80)
+    below = explain(_response("crisis", ranked, shown=1, crisis=crisis), SETTINGS, ranked, ENTRIES)
+    assert "; answers are shown below it: the best score 0.900 is at least min_score" in below.reason
 
 
 def test_another_languages_ranking_is_its_own():

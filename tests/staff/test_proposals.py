@@ -32,6 +32,7 @@ def test_alternate_is_added_with_comments_and_layout_kept(knowledge):
     change = propose(knowledge, "alternate", "  how many   weeks is it ", "duration")
     assert [(line.number, line.text) for line in change.added] == [(7, "      - how many weeks is it")]
     assert change.removed == 0 and change.file == knowledge / "faq.yaml"
+    assert (change.before.number, change.before.text) == (6, "      - how long is it   # short form")
     assert (knowledge / "faq.yaml").read_text() == FAQ  # nothing written yet
     apply_change(knowledge, change)
     assert (knowledge / "faq.yaml").read_text() == FAQ.replace(
