@@ -197,7 +197,7 @@ def mount_staff_page(api, assistant, prefix: str = "", password: str | None = No
     """Add the staff page's routes to `api` (before the widget is mounted at `/`). Without a
     password, `/staff` answers 404."""
     from fastapi import Depends, Form
-    from fastapi.responses import HTMLResponse, PlainTextResponse
+    from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
     base = f"{prefix}/staff"
     if not password:
@@ -211,7 +211,7 @@ def mount_staff_page(api, assistant, prefix: str = "", password: str | None = No
     knowledge_dir = Path(assistant.knowledge_dir)
 
     def page(pane: str, **context) -> HTMLResponse:
-        html = _templates().get_template(TEMPLATE.name).render(pane=pane, base=base, **context)
+        html = _templates().get_template(TEMPLATE.name).render(pane=pane, **context)
         return _no_store(HTMLResponse(html))
 
     def regions() -> list[tuple[str, str]]:
@@ -220,7 +220,14 @@ def mount_staff_page(api, assistant, prefix: str = "", password: str | None = No
 
     staff = [Depends(auth.check)]
 
+    # Every page sits one level under /staff/ and links to the others relatively ("review", "change"), so
+    # the links work behind a proxy that serves the app under a prefix it strips (deployment.md).
     @api.get(base, dependencies=staff, include_in_schema=False)
+    def to_test_pane(request: Request) -> RedirectResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse("staff/" + query, status_code=307)
+
+    @api.get(base + "/", dependencies=staff, include_in_schema=False)
     def test_pane(q: str = "", region: str = "") -> HTMLResponse:
         region = region or assistant.resources.resolve_region(None, assistant.settings.region)
         result = ask_as_staff(assistant, q[:100_000], region) if q.strip() else None

@@ -77,14 +77,14 @@ def test_staff_page_refuses_a_wrong_password_and_slows_guessing(seed_assistant, 
 
 def test_the_visitor_page_does_not_mention_the_staff_page(seed_assistant, monkeypatch):
     with serving(build(seed_assistant, monkeypatch)) as url:
-        assert httpx.get(url + "/staff", auth=STAFF).status_code == 200
+        assert httpx.get(url + "/staff", auth=STAFF, follow_redirects=True).status_code == 200
         page = httpx.get(url + "/").text + httpx.get(url + "/config").text
         assert "/staff" not in page and "staff page" not in page.lower()
 
 
 def test_test_pane_shows_the_reply_the_runner_up_and_why(seed_assistant, monkeypatch):
     with serving(build(seed_assistant, monkeypatch)) as url:
-        page = httpx.get(url + "/staff", auth=STAFF,
+        page = httpx.get(url + "/staff/", auth=STAFF,
                          params={"q": "How long does group therapy usually last in aftercare?", "region": "UK"})
         assert page.status_code == 200
         assert page.headers["cache-control"] == "no-store"
@@ -97,10 +97,10 @@ def test_test_pane_shows_the_reply_the_runner_up_and_why(seed_assistant, monkeyp
         assert rows[0][0] and rows[0][3] == "faq-duration"  # shown, first
         assert rows[1][2] and rows[1][3] != "faq-duration"  # the runner-up, named
 
-        fallback = httpx.get(url + "/staff", auth=STAFF, params={"q": OUT_OF_SCOPE}).text
+        fallback = httpx.get(url + "/staff/", auth=STAFF, params={"q": OUT_OF_SCOPE}).text
         assert "Fell back" in fallback and "below min_score" in fallback
 
-        crisis = httpx.get(url + "/staff", auth=STAFF, params={"q": "I want to kill myself", "region": "UK"}).text
+        crisis = httpx.get(url + "/staff/", auth=STAFF, params={"q": "I want to kill myself", "region": "UK"}).text
         assert 'id="staff-crisis-block"' in crisis and "Crisis reply: the crisis screen fired (the " in crisis
         assert 'href="tel:999"' in crisis  # the UK lines, as links
 
@@ -116,7 +116,7 @@ def test_a_staff_question_is_never_logged(seed_assistant, seed_index, monkeypatc
         assert httpx.post(url + "/api/ask", json={"question": OUT_OF_SCOPE}).json()["kind"] == "fallback"
         assert [row.question for row in question_log.unanswered()] == [OUT_OF_SCOPE]  # visitors' are logged
         staff_question = "can I bring my cat along to the evening group"
-        assert "Fell back" in httpx.get(url + "/staff", auth=STAFF, params={"q": staff_question}).text
+        assert "Fell back" in httpx.get(url + "/staff/", auth=STAFF, params={"q": staff_question}).text
         assert [row.question for row in question_log.unanswered()] == [OUT_OF_SCOPE]
 
         report = httpx.get(url + "/staff/unanswered", auth=STAFF).text
@@ -214,3 +214,13 @@ def test_the_staff_page_works_on_two_worker_processes(seed_index, tmp_path):
         assert httpx.get(served.url + "/staff", timeout=30).status_code == 401
     finally:
         served.stop()
+
+
+def test_links_are_relative_so_a_prefix_stripping_proxy_keeps_them(seed_assistant, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_STAFF_PASSWORD", PASSWORD)
+    with serving(widget.build_app(seed_assistant, "US", rate_limit=0, path="/faq")) as url:
+        moved = httpx.get(url + "/faq/staff", auth=STAFF, params={"q": "hello"})
+        assert moved.status_code == 307 and moved.headers["location"] == "staff/?q=hello"
+        page = httpx.get(url + "/faq/staff/review", auth=STAFF).text
+        assert 'href="unanswered"' in page and 'href="./"' in page and 'href="/' not in page
+        assert httpx.get(url + "/faq/staff/crisis", auth=STAFF).status_code == 200
