@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | rollback | check | ask | eval | report | import | export | serve | train-crisis`.
+"""Command line: `python -m assistant build | rollback | check | ask | eval | review | report | import | export | serve | train-crisis`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -150,10 +150,12 @@ def train_crisis(labelled: Annotated[Path, typer.Option(help="Labelled crisis se
 def check(knowledge: KnowledgeOpt = None) -> None:
     """Validate and lint the knowledge without building the index.
 
-    Reports, as file:line: message: invalid YAML or fields (exit 2); and findings (exit 1):
-    near-duplicate questions of two entries, questions or alternates that retrieve another
-    entry first, empty or over-long answers, review_by dates that have passed, unknown
-    fields. Exit 0 when clean.
+    Reports, as file:line: message: invalid YAML or fields, crisis lines that would be
+    dropped, an alternate shared by two entries (exit 2; `build` refuses these too); and
+    findings (exit 1): near-duplicate questions of two entries, questions or alternates that
+    retrieve another entry first, empty or over-long answers, review dates passed, due within
+    30 days, missing or contradicting, crisis lines not verified for 180 days, unknown fields.
+    Exit 0 when clean.
 
     Example: python -m assistant check --knowledge knowledge
     """
@@ -328,6 +330,28 @@ def _changes(knowledge: Path, index: Path, labelled_sets: list[Path], as_json: b
             typer.echo("Your files are what visitors get now (nothing unpublished); compared anyway.\n")
         typer.echo(report.format())
     if report.worse:
+        raise typer.Exit(1)
+
+
+@app.command()
+def review(knowledge: KnowledgeOpt = None,
+           as_json: Annotated[bool, typer.Option("--json", help="The dashboard as one JSON object.")] = False) -> None:
+    """What is due for a human check: answers whose review_by date has passed or comes within 30
+    days, answers missing their review dates or with reviewed after review_by, and crisis lines
+    not verified in the last 180 days. Each with file:line. Exit 1 when anything is due.
+
+    Example: python -m assistant review
+    """
+    from assistant.knowledge import load_knowledge
+    from assistant.staff.review import review_status
+
+    knowledge, _ = _paths(knowledge)
+    try:
+        status = review_status(load_knowledge(knowledge), knowledge_dir=knowledge)
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(status.to_dict(), indent=2, ensure_ascii=False) if as_json else status.to_text())
+    if status.problems():
         raise typer.Exit(1)
 
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.errors import KnowledgeError, Problem, SettingError, plain_validation_message
 
@@ -118,6 +118,8 @@ class Environment(BaseModel):
     encoder_backend: str = Field("auto", description="what builds: auto (OpenVINO bfloat16 where the CPU has it, else onnxruntime), openvino or onnxruntime; answers are always onnxruntime's")
     model_dir: Path | None = Field(None, description="the model's files (default: the installed model package)")
     model_cache: Path = Field(Path(".model-cache"), description="derived model files: the ONNX export, corpus vectors")
+    # A secret: SecretStr keeps it out of reprs, logs and error messages.
+    staff_password: SecretStr | None = Field(None, description="switches the staff page at /staff on, behind this password (off when unset); serve it over HTTPS only")
 
     @classmethod
     def read(cls, environ: Any = None) -> "Environment":
@@ -131,7 +133,8 @@ class Environment(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             name = f"ASSISTANT_{str(first['loc'][0]).upper()}"
-            raise SettingError(f"{name}={values.get(first['loc'][0])!r}: {first['msg'].lower()}") from None
+            shown = "(hidden)" if first["loc"][0] == "staff_password" else repr(values.get(first["loc"][0]))
+            raise SettingError(f"{name}={shown}: {first['msg'].lower()}") from None
         return environment
 
     @property

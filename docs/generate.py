@@ -22,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 RESULTS = ROOT / "benchmarks" / "results"
-COMMANDS = [None, "build", "check", "ask", "eval", "report", "import", "export", "serve", "export-onnx"]
+# The code beside these docs, not whichever copy is installed (a git worktree shares one virtualenv).
+sys.path.insert(0, str(ROOT))
+COMMANDS = [None, "build", "check", "ask", "eval", "review", "report", "import", "export", "serve", "export-onnx"]
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED -->)", re.S)
 
 

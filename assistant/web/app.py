@@ -1,4 +1,5 @@
-"""The web app: a Gradio chat at `/`, plus `POST /api/ask` and `GET /healthz` on the same server.
+"""The web app: a Gradio chat at `/`, plus `POST /api/ask`, `GET /healthz` and, when switched on, the
+staff page at `/staff` (staff.py) on the same server.
 
 Thin by design: every reply comes from `Assistant.ask()` (handlers.py) and is rendered by
 render.py; this module only lays out the page and wires events. Every event is one plain request
@@ -15,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import offline
+from assistant.settings import environment, offline
 from assistant.web.guard import WebGuard, retry_after_of
 from assistant.web.handlers import CALM_ERROR, Handlers
 from assistant.web.render import render_help_bars
@@ -191,6 +192,13 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
     @api.get(f"{prefix}/healthz")
     def healthz() -> dict[str, Any]:
         return handlers.healthz()
+
+    # The staff page (staff.py): routes only when ASSISTANT_STAFF_PASSWORD is set, never linked from here.
+    from assistant.web.staff import mount_staff_page
+
+    env = environment()
+    mount_staff_page(api, assistant, prefix, env.staff_password.get_secret_value() if env.staff_password else None,
+                     env.trusted_proxy_set)
 
     api.state.widget_blocks = demo  # for tests and for apps that mount the widget
     # Readable contrast: white on blue-700 (6.7:1) instead of the default white on orange (2.8:1).

@@ -45,8 +45,8 @@ class RateLimiter:
         self._hits: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def retry_after(self, client: str, now: float | None = None) -> int:
-        """0 when the request may go ahead (and counts it), else seconds to wait."""
+    def retry_after(self, client: str, now: float | None = None, count: bool = True) -> int:
+        """0 when the request may go ahead (and counts it, unless `count` is False), else seconds to wait."""
         if self.per_minute <= 0:
             return 0
         now = time.monotonic() if now is None else now
@@ -56,11 +56,27 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 return max(1, int(60 - (now - hits[0])) + 1)
+            if not count:
+                return 0
             hits.append(now)
             if len(self._hits) > 100_000:  # bound memory under address floods
                 for key in [k for k, v in self._hits.items() if not v][:50_000]:
                     del self._hits[key]
             return 0
+
+
+def client_address(scope, trusted: set[str]) -> str:
+    """The client of an ASGI request: the TCP peer, or behind a trusted proxy the address it reports."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if peer in trusted:
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                hops = [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
+                # the right-most hop not added by a trusted proxy is the real client
+                for hop in reversed(hops):
+                    if hop not in trusted:
+                        return hop
+    return peer
 
 
 class WebGuard:
@@ -77,16 +93,7 @@ class WebGuard:
         self.max_body = max_body
 
     def client_of(self, scope) -> str:
-        peer = (scope.get("client") or ("unknown", 0))[0]
-        if peer in self.trusted:
-            for name, value in scope.get("headers", []):
-                if name == b"x-forwarded-for":
-                    hops = [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
-                    # the right-most hop not added by a trusted proxy is the real client
-                    for hop in reversed(hops):
-                        if hop not in self.trusted:
-                            return hop
-        return peer
+        return client_address(scope, self.trusted)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

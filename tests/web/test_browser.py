@@ -476,3 +476,44 @@ def test_nothing_covers_the_first_line_of_a_reply(widget):
         return !(top && (line.contains(top) || top.contains(line) || top.closest('[data-testid="bot"]')));
     })()""")
     assert not covered
+
+
+# -- issue #20: the staff page ------------------------------------------------------------------------
+def test_staff_page_logs_in_answers_and_names_the_runner_up(seed_assistant, browser_context, monkeypatch):
+    """Staff log in (HTTP Basic: the browser sends the password with each request), ask in the test
+    pane and see the reply, the runner-up and why; the visitor page on the same server never links there."""
+    import base64
+
+    from assistant.web import app as web_app
+    from tests.web.test_app import serving
+
+    monkeypatch.setenv("ASSISTANT_STAFF_PASSWORD", "s3cret staff")
+    with serving(web_app.build_app(seed_assistant, "US", rate_limit=0)) as url:
+        page = browser_context.new_page()
+        try:
+            refused = page.request.get(url + "/staff")  # no password: nothing of the page
+            assert refused.status == 401 and "Test a question" not in refused.text()
+            page.set_extra_http_headers({"Authorization": "Basic " + base64.b64encode(b"staff:s3cret staff").decode()})
+            assert page.goto(url + "/staff").status == 200
+            page.fill("#q", "How long does group therapy usually last in aftercare?")
+            page.select_option("#region", "UK")
+            page.click("#ask")
+            page.locator("#why").wait_for(timeout=REPLY_TIMEOUT)
+            assert page.locator("#why").inner_text().startswith("Answered: the best score")
+            assert "faq-duration" in page.locator("#candidates tr.shown").first.inner_text()
+            runner_up = page.locator("#candidates tbody tr").nth(1).inner_text()
+            assert "runner-up" in runner_up and "faq-duration" not in runner_up
+            assert _vetted(seed_assistant, "faq-duration").answer[:60] in page.locator("#reply").inner_text()
+            assert page.locator("#region").input_value() == "UK"  # the form keeps what was asked
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "staff-test-pane.png"), full_page=True)
+
+            page.click("text=Crisis lines")
+            assert page.locator('#region-UK a[href="tel:999"]').count() >= 1
+
+            widget = Widget(page, url).open()
+            assert page.locator('a[href*="staff"]').count() == 0
+            assert "/staff" not in page.content()
+            assert widget.foreign_requests == []
+        finally:
+            page.close()
