@@ -304,3 +304,9 @@ def test_a_slow_first_classifier_call_on_a_busy_machine_does_not_switch_the_clas
     classifier = engine.crisis_classifier()
     assert classifier is not None and SlowFirstCall.calls == 1
     assert classifier.scores(["i want to end it all"])[0].crisis > 0.5
+
+
+def test_a_treatment_question_that_falls_back_leads_with_the_treatment_line(seed_assistant):
+    reply = seed_assistant.ask("how much does rehab cost in ohio", region="US")
+    assert reply.kind == "fallback" and reply.helpline["resources"][0]["id"] == "us_samhsa"
+    assert seed_assistant.ask("what is the best pizza in town", region="US").helpline["resources"][0]["id"] == "us_988"

@@ -24,6 +24,14 @@ from assistant.crisis.screen import CrisisResult
 from assistant.yamlfile import line_of
 from assistant.yamlfile import read_lenient as read_crisis_yaml
 
+# A question about getting treatment or about alcohol and drugs: its fallback leads with the region's
+# treatment-referral line (SAMHSA, Frank, ...), not only the suicide line. English and Spanish words.
+TREATMENT_QUESTION = re.compile(
+    r"\b(rehabs?|rehabilitation|detox\w*|treatment|recovery (?:program|center|centre)s?|sober living|"
+    r"methadone|suboxone|buprenorphine|naltrexone|vivitrol|addict\w*|alcohol\w*|drinking|drugs?|opioids?|"
+    r"heroin|meth|cocaine|fentanyl|relapse\w*|inpatient|outpatient|(?:aa|na) meetings?|"
+    r"alcoholics anonymous|narcotics anonymous|tratamiento|rehabilitaci[oó]n|desintoxicaci[oó]n|adicci[oó]n|"
+    r"drogas?)\b", re.IGNORECASE)
 KINDS = ("emergency", "crisis_line", "drug_alcohol", "poison", "violence_line", "child_line")
 RESOURCES_FILE = "resources.yaml"
 
@@ -32,7 +40,8 @@ _SMS = re.compile(r"\d{3,15}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _REQUIRED = ("name", "number", "source", "verified")
 _LINE_FIELDS = {"name", "kind", "number", "tel", "sms", "sms_body", "text_instructions", "chat", "hours",
-                "scope", "audience", "languages", "source", "verified", "caveat", "note", "in_language"}
+                "scope", "audience", "languages", "source", "verified", "caveat", "note", "in_language",
+                "treatment_referral"}
 _REGION_FIELDS = {"name", "aliases", "emergency", "lines", "overdose_note"}
 
 # Wording reviewed against the safe-messaging rules; {emergency} is a tap-to-call link.
@@ -85,6 +94,7 @@ class Resource:
     scope: str = "national"
     audience: str | None = None
     languages: str | None = None
+    treatment_referral: bool = False  # helps people find treatment: leads the fallback to a treatment question
     caveat: str | None = None
     note: str | None = None
     in_language: tuple[tuple[str, str], ...] = ()  # (language code, the line's option said in it)
@@ -227,6 +237,10 @@ def _build_resource(rid: str, raw: Any, kind: str | None = None) -> Resource:
         raise _Invalid(f"{rid}: verified {values['verified']!r} must be a date YYYY-MM-DD")
     if values.get("caveat") not in (None, "*", "?"):
         raise _Invalid(f"{rid}: caveat must be '*', '?' or null")
+    referral = raw.get("treatment_referral", False)
+    if not isinstance(referral, bool):
+        raise _Invalid(f"{rid}: treatment_referral must be true or false")
+    values.pop("treatment_referral", None)
     if values.get("scope", "national") not in ("national", "regional"):
         raise _Invalid(f"{rid}: scope must be 'national' or 'regional'")
     return Resource(
@@ -236,6 +250,7 @@ def _build_resource(rid: str, raw: Any, kind: str | None = None) -> Resource:
         chat=values.get("chat"), scope=values.get("scope") or "national", audience=values.get("audience"),
         languages=values.get("languages"), caveat=values.get("caveat"), note=values.get("note"),
         in_language=tuple((code, text.strip()) for code, text in in_language.items()),
+        treatment_referral=referral,
     )
 
 
@@ -460,7 +475,28 @@ class CrisisResources:
         """One low-key markdown line for the 'no good match' reply."""
         return self.helpline_dict(region)["markdown"]
 
-    def helpline_dict(self, region: str | None) -> dict:
+    def treatment_line(self, region: str | None) -> Resource | None:
+        """The region's national treatment-referral line to call (24/7 preferred), if it has one that
+        visitors may see (Canada has none: the overdose response service is not one)."""
+        code = self.resolve_region(region, self.default_region)
+        lines = [line for line in self._visible(self._regions[code], "drug_alcohol")
+                 if line.treatment_referral and line.scope == "national" and line.tel]
+        return next((line for line in lines if line.hours == "24/7"), None) or (lines[0] if lines else None)
+
+    def helpline_dict(self, region: str | None, question: str = "") -> dict:
+        """The lines under a fallback: a crisis line for anyone struggling; for a question about
+        treatment, rehab, detox or alcohol and drugs, the region's treatment-referral line first."""
+        crisis = self._crisis_helpline(region)
+        treatment = self.treatment_line(region) if TREATMENT_QUESTION.search(question or "") else None
+        if treatment is None:
+            return crisis
+        hours = f" ({treatment.hours})" if treatment.hours else ""
+        lead = f"For help finding treatment or support with alcohol or drugs, you can call {treatment.name}{hours}"
+        return {**crisis, "text": f"{lead} on {treatment.number}. {crisis['text']}",
+                "markdown": f"{lead}: {treatment.call_link()}.\n\n{crisis['markdown']}",
+                "resources": [treatment.to_dict(), *(r for r in crisis["resources"] if r["id"] != treatment.id)]}
+
+    def _crisis_helpline(self, region: str | None) -> dict:
         code = self.resolve_region(region, self.default_region)
         lines = self._primary_lines(self._regions[code])
         caller = next((line for line in lines if line.tel), lines[0])
