@@ -104,6 +104,10 @@ class Retriever:
 
             dictionary = model_words()
         self._dictionary = dictionary
+        # Misspellings staff wrote into alternates ("aftercare groop therapy") made "groop" a known
+        # word: never corrected, and every "groop" question went to that one entry. Such a word is
+        # mapped to the real word in questions (variants and word matching) as if the knowledge had it right.
+        self._misspelt: dict[str, str] = dict(index.misspellings)  # found at build time (index/spelling.py)
 
     @classmethod
     def from_settings(cls, index: LoadedIndex, settings) -> "Retriever":
@@ -123,8 +127,22 @@ class Retriever:
         match = process.extractOne(word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return match[0] if match else None
 
+    def without_known_misspellings(self, query_text: str) -> str:
+        """The question with the knowledge's own misspellings (`known_misspellings`) put right."""
+        if not self._misspelt:
+            return query_text
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            right = self._misspelt.get(word.lower())
+            return word if right is None else right
+
+        return WORD.sub(fix, query_text)
+
     def query_variants(self, query_text: str) -> list[str]:
         """The question, plus a copy with misspelt words replaced by the knowledge's spelling."""
+        query_text = self.without_known_misspellings(query_text)
+
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
@@ -200,7 +218,7 @@ class Retriever:
     def rank(self, query_text: str, query_vectors: np.ndarray, k: int = 10) -> list[Candidate]:
         """Rank entries. `query_vectors` are the embeddings of `query_variants(query_text)`."""
         query_vectors = np.atleast_2d(query_vectors)
-        words = self.content_words(query_text)
+        words = self.content_words(self.without_known_misspellings(query_text))
         lexical = (self.lexical_scores(words) if self.lexical_weight > 0
                    else np.zeros(self._n_entries, dtype=np.float32))
         if self._matrix is not None:

@@ -48,6 +48,7 @@ from .layout import (
 from .lexical import build_lexical, save_lexical
 from .load import LoadedIndex
 from .manifest import FORMAT_VERSION, Manifest
+from .spelling import SCAN_ENTRIES, known_misspellings, save_misspellings
 from .vectors import load_vectors, make_faiss_index, save_vectors
 
 
@@ -235,6 +236,7 @@ def _write_artifacts(directory: Path, memory: LoadedIndex) -> None:
     save_lexical(directory, memory.lexical)
     save_classifier(directory, memory.classifier)
     save_detector(directory, memory.not_covered_detector, memory.not_covered_texts)
+    save_misspellings(directory, memory.misspellings)
 
 
 def index_entries(entries: list[Entry], embedder, progress: bool = False,
@@ -267,4 +269,5 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
         view_text=texts, reused_vectors=sum(1 for t in texts if t in known),
         not_covered_detector=detector, not_covered=len(not_covered) if detector is not None else 0,
         not_covered_texts=tuple(not_covered) if detector is not None else (),
+        misspellings=known_misspellings(entries) if len(entries) <= SCAN_ENTRIES else {},
     )

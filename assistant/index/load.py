@@ -18,6 +18,7 @@ from assistant.knowledge import Entry
 from .layout import resolve_build, verify_artifacts
 from .lexical import load_lexical
 from .manifest import FORMAT_VERSION, Manifest
+from .spelling import load_misspellings
 from .vectors import load_vectors
 
 
@@ -38,6 +39,7 @@ class LoadedIndex:
     not_covered_detector: tuple[np.ndarray, np.float32] | None = None
     not_covered: int = 0  # how many `not_covered:` questions the detector learnt from
     not_covered_texts: tuple[str, ...] = ()  # those questions (crosslingual.py compares with them)
+    misspellings: dict[str, str] = field(default_factory=dict)  # spelling.py: alternates' misspellings
 
 
 def load_index(index_dir: Path | str) -> LoadedIndex:
@@ -61,4 +63,5 @@ def load_index(index_dir: Path | str) -> LoadedIndex:
         raise IndexError_(f"{build}: artifacts disagree with the manifest (a partial or mixed build); rebuild")
     detector, texts = load_detector(build, manifest.dimension) if manifest.not_covered else (None, ())
     return LoadedIndex(build, manifest, entries, view_entry, view_kind, index, lexical, classifier,
-                       not_covered_detector=detector, not_covered=manifest.not_covered, not_covered_texts=texts)
+                       not_covered_detector=detector, not_covered=manifest.not_covered, not_covered_texts=texts,
+                       misspellings=load_misspellings(build))

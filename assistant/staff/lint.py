@@ -62,6 +62,25 @@ def text_findings(knowledge: Knowledge, today: dt.date | None = None) -> list[Pr
     return findings
 
 
+def misspelt_alternates(knowledge: Knowledge) -> list[Problem]:
+    """Alternates with a word that looks like a misspelling of one of the knowledge's words: the
+    assistant reads it as the real word anyway (index/spelling.py), so the alternate should say it right."""
+    from assistant.index.spelling import WORD, known_misspellings
+
+    misspelt = known_misspellings(knowledge.entries)
+    findings = []
+    for entry in knowledge.entries:
+        for i, text in enumerate(entry.alternates):
+            words = [w for w in WORD.findall(text) if w.lower() in misspelt]
+            if words:
+                fixes = ", ".join(f"{w!r} (for {misspelt[w.lower()]!r})" for w in words)
+                findings.append(Problem(entry.file, entry.line_of(f"alternates.{i}"), (
+                    f"entry {entry.id!r}: the alternate {text!r} has what looks like a misspelling: {fixes}. "
+                    "Write it correctly: visitors' misspellings are corrected anyway, and a misspelt alternate "
+                    "would stop that word being corrected")))
+    return findings
+
+
 def near_duplicates(knowledge: Knowledge, embedder, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
     # A chunked passage shares one title across its chunks: compare its first chunk only.
     entries = [e for e in knowledge.entries if "/" not in e.id or e.id.endswith("/1")]
@@ -130,6 +149,7 @@ def check_knowledge(knowledge_dir: Path, embedder=None, settings=None, today: dt
 
         embedder = reference_encoder()
     settings = settings or Settings.load(knowledge_dir)
+    findings += misspelt_alternates(knowledge)
     findings += near_duplicates(knowledge, embedder)
     findings += not_covered_conflicts(knowledge, embedder)
     memory = index_entries(list(knowledge.entries), embedder, not_covered=knowledge.not_covered)

@@ -130,3 +130,14 @@ def test_check_reports_a_broken_crisis_override_with_file_and_line(tmp_path):
     write(knowledge / "crisis" / "local.yaml", "regions:\n  UK:\n    emergency:\n\tnumber: 999\n")
     with pytest.raises(KnowledgeError, match=r"local.yaml:\d+"):
         check_knowledge(knowledge)
+
+
+def test_check_finds_an_alternate_with_a_misspelling_at_its_line(tmp_path):
+    from assistant.staff.lint import misspelt_alternates
+
+    path = write(tmp_path / "a.yaml", (
+        "entries:\n"
+        "  - id: aftercare\n    question: What is the role of group therapy in aftercare?\n    answer: Support.\n"
+        "    alternates:\n      - it gets tougher after rehab\n      - aftercare groop therapy\n"))  # line 7
+    [finding] = [str(p) for p in misspelt_alternates(load_knowledge(tmp_path))]
+    assert finding.startswith(f"{path}:7: ") and "'groop' (for 'group')" in finding
