@@ -43,7 +43,9 @@ DEFAULT_FILES = {"faq": "faq.yaml", "passage": "articles.yaml"}
 FORMULA_STARTS = ("=", "+", "-", "@")
 # `+`, `-` and `@` are also ordinary text ("- step one", "+1 more"): refused only when a formula
 # follows (a function call, a cell reference, or a DDE link like `cmd|' /C calc'!A0`).
-_FORMULA_AFTER_SIGN = re.compile(r"^[+\-@]\s*(?:[A-Za-z_][\w.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+\b|[\w.\s+\-*/^]*\|)")
+_FORMULA_AFTER_SIGN = re.compile(r"^[+\-@]\s*(?:[A-Za-z_][\w.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+\b|[\w.\s+\-*/^]*\|.*!)")
+# Excel keeps at most this many characters in a cell and silently cuts the rest when it opens a CSV.
+EXCEL_CELL_LIMIT = 32_767
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0?0:00(?::00)?)?$")
 _LOCAL_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T]0?0:00(?::00)?)?$")
 _SEP_LINE = re.compile(r"^sep=(.)\r?\n?$")  # Excel's "sep=;" hint on the first line
@@ -545,7 +547,7 @@ def _plan(sheet: Sheet, knowledge_dir: Path, files: dict[str, _File]) -> tuple[d
                                                            "in the YAML files yourself)"))
                 continue
             values = _row_values(sheet, row, entry, day_first, problems)
-            _lost_characters(sheet, row, entry, values, problems)
+            _lost_text(sheet, row, entry, values, problems)
             changes = _changes(entry, values)
             if changes:
                 targets[entry_id] = _Target(row, home[entry_id], changes)
@@ -565,14 +567,22 @@ def _plan(sheet: Sheet, knowledge_dir: Path, files: dict[str, _File]) -> tuple[d
     return targets, result
 
 
-def _lost_characters(sheet: Sheet, row: SheetRow, entry, values: dict[str, Any], problems: list[Problem]) -> None:
-    """Excel's "CSV (Comma delimited)" is Windows-1252: letters it lacks become '?'. Say so instead of saving them.
+def _lost_text(sheet: Sheet, row: SheetRow, entry, values: dict[str, Any], problems: list[Problem]) -> None:
+    """Text the spreadsheet lost, not staff: Excel cuts long cells, and its "CSV (Comma delimited)" is
+    Windows-1252, where letters it lacks become '?'. Say so instead of saving the loss.
 
     (A sheet of such text with no other accented letter reads as plain ASCII, so any encoding is checked.)"""
     for column, new in values.items():
         old = entry.get(column)
         olds = [_as_text(item) for item in old] if isinstance(old, list) else [_as_text(old)]
         news = new if isinstance(new, list) else [_as_text(new)]
+        cell = row.cells.get(column, "")
+        if len(cell) >= EXCEL_CELL_LIMIT and any(len(o) > len(cell) and o.startswith(cell.strip()) for o in olds):
+            problems.append(sheet.problem(row, column, f"the text was cut at {EXCEL_CELL_LIMIT:,} characters, the "
+                                                       "most a spreadsheet cell holds; remove this row from the "
+                                                       "sheet (its entry stays as it is) and edit the entry in its "
+                                                       "YAML file"))
+            continue
         for before, after in zip(olds, news):
             if before != after and before.encode("cp1252", errors="replace").decode("cp1252") == after:
                 problems.append(sheet.problem(row, column, "letters this CSV type cannot hold became '?' (the file "

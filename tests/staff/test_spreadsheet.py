@@ -170,7 +170,8 @@ def test_a_formula_is_refused_at_its_row_and_column(knowledge, tmp_path):
     sheet = write(tmp_path / "s.csv", "id,question,answer\n"
                                       "faq-a,Q?,\"=HYPERLINK(\"\"http://x.example\"\",\"\"click\"\")\"\n"
                                       "faq-b,Q2?,\"-2+3+cmd|' /C calc'!A0\"\n"
-                                      "faq-c,Q3?,- this is fine text\n")
+                                      "faq-c,Q3?,- this is fine text | and so is this\n"
+                                      "faq-d,Q4?,@home or +1 more (say so)\n")
     problems = problems_of(sheet, knowledge)
     assert len(problems) == 2
     assert problems[0].startswith(f"{sheet}:2: row 2, column answer (C): '=HYPERLINK(")
@@ -274,3 +275,20 @@ def test_cli_import_prints_a_summary(knowledge, tmp_path):
     assert "1 entry updated:\n  faq-what-is-group-therapy" in out and "1 entry added:\n  faq-new-one" in out
     assert "0 unchanged." in out and "14 not in the sheet, left as they are" in out and "make index" in out
     assert entries_by_id(knowledge)["faq-what-is-group-therapy"].answer == "A changed answer."
+
+
+def test_a_cell_excel_cut_short_is_refused_not_saved(tmp_path):
+    knowledge = tmp_path / "k"
+    long_answer = " ".join(["A long passage sentence."] * 2_000)  # 49,999 characters
+    write(knowledge / "a.yaml", f"entries:\n  - id: article-long\n    title: Long\n    answer: {long_answer}\n")
+    sheet = save_like_excel([["id", "answer"], ["article-long", long_answer[:32_767]]], tmp_path / "s.csv")
+    [problem] = problems_of(sheet, knowledge)
+    assert "row 2, column answer (B): the text was cut at 32,767 characters" in problem
+
+
+def test_dry_run_writes_nothing(knowledge, tmp_path):
+    before = snapshot(knowledge)
+    sheet = write(tmp_path / "s.csv", "id,answer\nfaq-what-is-group-therapy,A changed answer.\n")
+    result = import_csv(sheet, knowledge, write=False)
+    assert result.updated == {"faq-what-is-group-therapy": "faq.yaml"} and result.written == []
+    assert snapshot(knowledge) == before
