@@ -307,8 +307,9 @@ def import_(csv_file: Annotated[Path, typer.Argument(help="The spreadsheet saved
             typer.echo(f"  {entry_id}  ({knowledge / file_name})")
     typer.echo(f"{len(result.unchanged)} unchanged.")
     if result.not_in_sheet:
+        listed = ", ".join(result.not_in_sheet[:10]) + (", ..." if len(result.not_in_sheet) > 10 else "")
         typer.echo(f"{len(result.not_in_sheet)} not in the sheet, left as they are (import never deletes; to delete "
-                   f"an entry, remove it from its YAML file): {', '.join(result.not_in_sheet)}")
+                   f"an entry, remove it from its YAML file): {listed}")
     if dry_run:
         typer.echo("Nothing was written (--dry-run).")
     elif result.written:

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import KnowledgeError
 from assistant.knowledge import knowledge_files, load_knowledge
-from assistant.staff.spreadsheet import column_letter, export_csv, import_csv, read_sheet
+from assistant.staff.spreadsheet import export_csv, import_csv
 from tests.conftest import KNOWLEDGE, ROOT, write
 
 
@@ -253,16 +253,6 @@ def test_characters_windows_1252_cannot_hold_are_not_saved_as_question_marks(tmp
                       .replace(",Nau mai ? haere mai, wh?nau.", ',"Nau mai ? haere mai, wh?nau."').encode("cp1252"))
     [problem] = problems_of(sheet, knowledge)
     assert "row 2, column answer (C): letters this CSV type cannot hold became '?'" in problem
-
-
-def test_read_sheet_detects_encoding_and_separator(tmp_path):
-    sheet = tmp_path / "s.csv"
-    sheet.write_bytes("sep=;\r\nid;answer\r\nfaq-a;\"Caf\u00e9\r\ncr\u00e8me\"\r\n;;\r\n".encode("cp1252"))
-    read = read_sheet(sheet)
-    assert (read.encoding, read.delimiter, read.columns) == ("Windows-1252", ";", ["id", "answer"])
-    [row] = read.rows
-    assert (row.row, row.line, row.cells) == (2, 3, {"id": "faq-a", "answer": "Caf\u00e9\ncr\u00e8me"})
-    assert [column_letter(i) for i in (0, 25, 26, 27)] == ["A", "Z", "AA", "AB"]
 
 
 def test_cli_import_prints_a_summary(knowledge, tmp_path):
