@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class Sheet:
     delimiter: str
     columns: list[str]  # column names, by position ("" for a column without a name)
     rows: list[SheetRow]
+    problems: list[Problem] = field(default_factory=list)  # cells that cannot be used (formulas, ...)
 
     def where(self, row: SheetRow, column: str | None = None) -> str:
         if column is None or column not in self.columns:
@@ -129,7 +130,8 @@ def _clean(cell: str) -> tuple[str, bool]:
 
 
 def read_sheet(path: Path, display: str | None = None) -> Sheet:
-    """Read a CSV saved by a spreadsheet. Raises KnowledgeError naming rows and columns."""
+    """Read a CSV saved by a spreadsheet. An unreadable file or header raises KnowledgeError; cells that
+    cannot be used are in `sheet.problems`, so an import reports them with everything else in one go."""
     display = display or str(path)
     try:
         raw = path.read_bytes()
@@ -178,7 +180,10 @@ def read_sheet(path: Path, display: str | None = None) -> Sheet:
         problems.append(Problem(display, header_line, f"row 1: missing the column(s) {', '.join(missing)}; the first "
                                                       f"row must hold the column names ({', '.join(COLUMNS)}), "
                                                       f"separated by commas, semicolons or tabs (read with {separator})"))
+    if problems:  # the header is wrong: the rows cannot be read
+        raise KnowledgeError(problems)
     sheet = Sheet(display, encoding, delimiter, columns, [])
+    problems = sheet.problems
     for number, (line, cells) in enumerate(records[1:], start=2):
         row = SheetRow(number, line, {})
         for index, cell in enumerate(cells):
@@ -196,8 +201,6 @@ def read_sheet(path: Path, display: str | None = None) -> Sheet:
             row.cells[name] = text
         if any(value.strip() for value in row.cells.values()):  # empty rows (Excel keeps some at the end) are skipped
             sheet.rows.append(row)
-    if problems:
-        raise KnowledgeError(problems)
     return sheet
 
 

@@ -220,7 +220,7 @@ def _plan(sheet: Sheet, knowledge_dir: Path, files: dict[str, _File]) -> tuple[d
     result = ImportResult(sheet)
     targets: dict[str, _Target] = {}
     seen: dict[str, SheetRow] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = list(sheet.problems)
     day_first = sheet_puts_day_first(sheet)
     for row in sheet.rows:
         entry_id = row.cells.get("id", "").strip()
@@ -263,7 +263,7 @@ def _plan(sheet: Sheet, knowledge_dir: Path, files: dict[str, _File]) -> tuple[d
             targets[entry_id] = _Target(row, name, {"id": entry_id, **values})
             result.added[entry_id] = name
     if problems:
-        raise KnowledgeError(problems)
+        raise KnowledgeError(sorted(problems, key=lambda problem: problem.line))
     result.not_in_sheet = [entry_id for entry_id in home if entry_id not in seen]
     return targets, result
 

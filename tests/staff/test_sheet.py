@@ -29,14 +29,23 @@ def test_excel_rows_and_empty_trailing_rows_and_columns(tmp_path):
 def test_text_in_a_column_without_a_name_and_formulas_are_refused(tmp_path):
     sheet = tmp_path / "s.csv"
     sheet.write_text("id;answer;\nfaq-a;=1+1;a note\nfaq-b;'=1+1 is text;\n", encoding="utf-8")
-    with pytest.raises(KnowledgeError) as caught:
-        read_sheet(sheet)
-    assert [str(p) for p in caught.value.problems] == [
+    read = read_sheet(sheet)
+    assert [str(p) for p in read.problems] == [
         f"{sheet}:2: row 2, column answer (B): '=1+1' is a spreadsheet formula, not vetted text; replace it with "
         "the text itself",
         f"{sheet}:2: row 2, column C: this column has no name in row 1; move the text into a named column or "
         "delete it",
     ]
+    assert read.rows[1].cells["answer"] == "=1+1 is text"
+
+
+def test_a_wrong_header_is_refused_at_once(tmp_path):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("question;answer;answer\nQ?;A.;B.\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        read_sheet(sheet)
+    assert [p.message.split(";")[0] for p in caught.value.problems] == [
+        "row 1, column C: the column 'answer' appears twice", "row 1: missing the column(s) id"]
 
 
 def test_dates_as_spreadsheets_save_them():
