@@ -386,32 +386,61 @@ def report(knowledge: KnowledgeOpt = None,
 
 
 @app.command("import")
-def import_(csv_file: Annotated[Path, typer.Argument(help="Spreadsheet export: id,question,answer[,alternates,source].")],
-            knowledge: KnowledgeOpt = None) -> None:
-    """Turn a spreadsheet (CSV) into a knowledge YAML file, validated before it is written.
+def import_(csv_file: Annotated[Path, typer.Argument(help="The spreadsheet saved as CSV (any CSV type Excel or LibreOffice saves), with the columns of `export`.")],
+            knowledge: KnowledgeOpt = None,
+            dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the sheet and say what would change; write nothing.")] = False) -> None:
+    """Update the knowledge from a spreadsheet (CSV), entry by entry.
 
-    Example: python -m assistant import new-questions.csv  (writes knowledge/new-questions.yaml)
+    A row updates the entry with its id in the YAML file where that entry lives; a new id is added
+    to the file its `file` column names (else faq.yaml or articles.yaml). Entries missing from the
+    sheet are left as they are (import never deletes). Nothing is written unless every change
+    passes the checks of `make check`; problems name the sheet's row and column.
+
+    Example: python -m assistant import answers.csv
     """
     from assistant.staff.spreadsheet import import_csv
 
     knowledge, _ = _paths(knowledge)
     try:
-        target = import_csv(csv_file, knowledge)
+        result = import_csv(csv_file, knowledge, write=not dry_run)
     except AssistantError as exc:
         _fail(exc)
-    typer.echo(f"wrote {target}; run `make index` to publish it")
+    sheet = result.sheet
+    separator = {",": "commas", ";": "semicolons", "\t": "tabs"}.get(sheet.delimiter, repr(sheet.delimiter))
+    typer.echo(f"Read {sheet.display}: {len(sheet.rows)} rows, {sheet.encoding}, separated by {separator}.")
+    would = "would be " if dry_run else ""
+    for label, changed in (("updated", result.updated), ("added", result.added)):
+        typer.echo(f"{len(changed)} {'entry' if len(changed) == 1 else 'entries'} {would}{label}"
+                   + (":" if changed else "."))
+        for entry_id, file_name in changed.items():
+            typer.echo(f"  {entry_id}  ({knowledge / file_name})")
+    typer.echo(f"{len(result.unchanged)} unchanged.")
+    if result.not_in_sheet:
+        listed = ", ".join(result.not_in_sheet[:10]) + (", ..." if len(result.not_in_sheet) > 10 else "")
+        typer.echo(f"{len(result.not_in_sheet)} not in the sheet, left as they are (import never deletes; to delete "
+                   f"an entry, remove it from its YAML file): {listed}")
+    if dry_run:
+        typer.echo("Nothing was written (--dry-run).")
+    elif result.written:
+        typer.echo(f"Wrote {', '.join(str(p) for p in result.written)}. Next: `make check`, then `make index` "
+                   "to publish.")
+    else:
+        typer.echo("Nothing to change; no file was written.")
 
 
 @app.command("export")
 def export(knowledge: KnowledgeOpt = None,
            output: Annotated[Optional[Path], typer.Option("--output", "-o", help="CSV file (default: stdout).")] = None) -> None:
-    """Write the knowledge as CSV for a spreadsheet. Example: python -m assistant export -o knowledge.csv"""
+    """Write the knowledge as CSV for a spreadsheet: one row per entry, every field, and its file.
+
+    Example: python -m assistant export -o answers.csv
+    """
     from assistant.staff.spreadsheet import export_csv
 
     knowledge, _ = _paths(knowledge)
     try:
         if output:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
+            with open(output, "w", encoding="utf-8-sig", newline="") as handle:  # the BOM tells Excel it is UTF-8
                 count = export_csv(knowledge, handle)
         else:
             count = export_csv(knowledge, sys.stdout)
