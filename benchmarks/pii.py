@@ -152,14 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.set}: {report['messages']} messages; redactor loaded in {report['load_s']} s")
     print("details removed (share, removed/details):")
     groups = sorted({key.split("/")[1] for key in report["removed"]}, key=lambda g: (g == "all", g))
-    print(f"  {'kind':<16}" + "".join(f"{group:>16}" for group in groups))
+    print(f"  {'kind':<16}" + "".join(f"{group:>18}" for group in groups))
     for kind in (*KINDS, "all"):
         cells = []
         for group in groups:
             cell = report["removed"].get(f"{kind}/{group}")
             cells.append(f"{cell['share']:.1%} ({cell['removed']}/{cell['details']})" if cell else "-")
         if any(cell != "-" for cell in cells):
-            print(f"  {kind:<16}" + "".join(f"{cell:>16}" for cell in cells))
+            print(f"  {kind:<16}" + "".join(f"{cell:>18}" for cell in cells))
     clean = report["unchanged_without_pii"]
     print(f"messages without details left unchanged: {clean['share']:.1%} ({clean['unchanged']}/{clean['messages']})")
     print(f"words wrongly removed per message: {report['wrongly_removed_words_per_message']}")

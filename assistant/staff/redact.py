@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,11 +193,13 @@ STREET_WITH_NUMBER = re.compile(
     rf"\b\d{{1,6}}[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
     rf"(?:{_NOT_STREET_WORD}[\w'.-]+\s+){{0,3}}?{_NOT_STREET_WORD}[\w'.-]+\s+{_STREET_SUFFIX}\b\.?{_UNIT}?{_CITY_ZIP}?",
     re.IGNORECASE)
-_CAP = r"[A-Z][\w'.-]*"
-STREET_NAMED = re.compile(  # "I live on Elm Street", "at Maple Ave": a capitalised name and a suffix
+_CAP = r"(?:[A-Z][\w'.-]*|\d{1,3}(?:st|nd|rd|th))"
+STREET_NAMED = re.compile(  # "I live on Elm Street", "at Maple Ave", "on 5th Ave": a capitalised name and a suffix
     rf"\b(?:live[sd]?|living|stay(?:ing|s)?|moved|address(?:\s+is)?|house|place|apartment|apt)\s+"
-    rf"(?:(?:on|at|in|to|is)\s+)?(?:the\s+)?(?P<pii>{_CAP}(?:\s+{_CAP}){{0,2}}\s+"
-    rf"(?i:{_STREET_SUFFIX})\b\.?{_UNIT}?)")
+    rf"(?:(?:on|at|in|to|is)\s+)?(?:the\s+)?(?P<named>{_CAP}(?:\s+{_CAP}){{0,2}}\s+"
+    rf"(?i:{_STREET_SUFFIX})\b\.?{_UNIT}?)"
+    rf"|\b(?:on|at|near|off|in|from)\s+(?:the\s+)?(?P<street>{_CAP}(?:\s+{_CAP}){{0,2}}\s+(?i:street|st|avenue|ave"
+    rf"|road|rd|boulevard|blvd|lane|ln|drive|dr|highway|hwy|parkway|pkwy|court|ct|terrace|circle)\b\.?{_UNIT}?)")
 PO_BOX = re.compile(r"\bp\.?\s*o\.?\s*box\s+\d+\b|\bapartado(?:\s+de\s+correos)?\s+\d+\b", re.IGNORECASE)
 UNIT_ALONE = re.compile(r"\b(?:apt\.?|apartment|unit|suite)\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE)
 _VIA = (r"(?:calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|camino|carrera|cra\.?|carretera|ctra\.?|ronda|rua"
@@ -250,12 +253,13 @@ SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 _APOS = r"['’]"
 NAME_CUE = re.compile(
     rf"(?P<strong>\b(?:(?:my|his|her|their|our)\s+)?(?:full\s+)?name(?:\s+is|{_APOS}s|\s*:)|\bnames?\s+is"
+    rf"|\b(?:my|his|her)\s+names"
     rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
     rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
     rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e)(?!\w)"
     rf"|(?P<relation>\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
     rf"|teenage|adult|step|ex|late|best|mayor|menor|peque[nñ]o|peque[nñ]a)[\s-]*(?:year[\s-]old\s+)?)?"
-    rf"(?:son|daughter|kid|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|brother|sister|mom|mum|mother"
+    rf"(?:son|daughter|kid|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|brother|sister|mom|mum|mother"
     rf"|dad|father|friend|cousin|nephew|niece|uncle|aunt|auntie|grandson|granddaughter|grandma|grandpa"
     rf"|grandmother|grandfather|fianc[eé]e?|sponsor|counselou?r|therapist|roommate|stepson|stepdaughter"
     rf"|hijo|hija|esposo|esposa|marido|mujer|novio|novia|hermano|hermana|madre|padre|mam[aá]|pap[aá]|amigo"
@@ -263,7 +267,9 @@ NAME_CUE = re.compile(
     rf"|\b(?:meu|minha|mon|ma|mein|meine)\s+(?:filho|filha|marido|esposa|irm[ãa]o|irm[ãa]|fils|fille|mari|femme"
     rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)"
     rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es))?"
-    rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña)\.?(?=\s+[A-ZÁÉÍÓÚÑ])"
+    rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
+    rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
+    rf"(?=\s+[A-ZÁÉÍÓÚÑ])"
     rf"|\b(?:thanks|thank\s+you|thx|regards|cheers|gracias|saludos|sincerely|love|xoxo|atentamente)\s*[,!.-]+)"
     rf"|(?P<weak>\b(?:i{_APOS}?m|i\s+am|this\s+is|it{_APOS}?s|here{_APOS}?s|soy|aqu[ií]\s+(?:es|habla)|je\s+suis"
     rf"|ich\s+bin|eu\s+sou)\b)",
@@ -329,8 +335,10 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
             ok = True
         elif kind == "relation":
             ok = (capital and word.lower() not in NOT_A_NAME) or lists.first_name(word)
-        else:  # "I'm Destiny" yes, "im tired" no: a census name, capitalised or not an ordinary word too
-            ok = lists.first_name(word) or (capital and plain(word) in lists.first and word.lower() not in NOT_A_NAME)
+        else:  # "I'm Destiny" yes, "im tired" no: a census name, capitalised or not an ordinary word too;
+            # after Spanish "soy" any capitalised word ("soy Ximena": nationalities are lowercase in Spanish)
+            ok = lists.first_name(word) or (capital and word.lower() not in NOT_A_NAME and (
+                plain(word) in lists.first or cue.group().lower().startswith(("soy", "aqu"))))
         if not ok:
             continue
         start, end = first.span(1)
@@ -385,7 +393,7 @@ def finders(lists: NameLists) -> dict[str, list]:
         "EMAIL": [lambda t: _spans(EMAIL, t)],
         "URL": [lambda t: _spans(URL, t)],
         "SOCIAL_HANDLE": [lambda t: _spans(HANDLE_AT, t), lambda t: _spans(HANDLE_SHAPE, t), handles_after_cues],
-        "STREET_ADDRESS": [lambda t: _spans(STREET_WITH_NUMBER, t), lambda t: _spans(STREET_NAMED, t, "pii"),
+        "STREET_ADDRESS": [lambda t: _spans(STREET_WITH_NUMBER, t), lambda t: [m.span(m.lastgroup) for m in STREET_NAMED.finditer(t)],
                            lambda t: _spans(PO_BOX, t), lambda t: _spans(UNIT_ALONE, t),
                            spanish_streets, lambda t: _spans(FRENCH_STREET, t), lambda t: _spans(GERMAN_STREET, t)],
         "DATE_OF_BIRTH": [lambda t: _spans(BIRTH_DATE, t, "pii")],
@@ -437,10 +445,46 @@ def load_name_lists() -> NameLists:
                      frozenset(EN) | frozenset(ES) | NOT_A_NAME)
 
 
+class _SkipDeepLearning:
+    """Import hook: thinc (under spaCy) and Presidio import torch and transformers whenever they are
+    installed (~400 MB a process), though a CPU spaCy pipeline uses neither. While they are imported
+    here, imports of those two *made by thinc or Presidio* fail as if absent; any other import, in this
+    thread or another, is untouched (the hook looks at who imports). Already imported: nothing changes."""
+
+    BLOCKED = ("torch", "transformers")
+    IMPORTERS = ("thinc", "presidio_analyzer", "presidio_anonymizer", "spacy")
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in self.BLOCKED:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.split(".")[0] in self.IMPORTERS:
+                raise ModuleNotFoundError(f"No module named {name!r} (not needed by the question log's redactor)")
+            frame = frame.f_back
+        return None
+
+    def __enter__(self):
+        sys.meta_path.insert(0, self)
+        return self
+
+    def __exit__(self, *exc):
+        sys.meta_path.remove(self)
+
+
+def _import_libraries() -> None:
+    with _SkipDeepLearning():
+        import presidio_analyzer  # noqa: F401
+        import presidio_anonymizer  # noqa: F401
+        import spacy  # noqa: F401
+
+
 class Redactor:
     """Presidio's analyzer over spaCy's English model, with this module's finders as recognizers."""
 
     def __init__(self, model_folder: Path | None = None):
+        _import_libraries()
         import spacy
         from presidio_analyzer import AnalyzerEngine, LocalRecognizer, RecognizerRegistry, RecognizerResult
         from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine

@@ -3,6 +3,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,5 +125,17 @@ def test_the_installed_model_is_spacys_english_pipeline():
 def test_importing_the_log_loads_no_model():
     code = ("import sys, assistant.staff.question_log, assistant.staff.redact; "
             "print(any(m.split('.')[0] in ('spacy', 'presidio_analyzer', 'presidio_anonymizer') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip() == "False"
+
+
+def test_loading_the_redactor_leaves_torch_and_transformers_out():
+    # thinc and Presidio would import both (~400 MB a worker) though spaCy's CPU pipeline needs neither;
+    # anyone else importing them afterwards still can
+    code = ("import sys; from assistant.staff.redact import redact; "
+            "assert redact('my name is Ann') == 'my name is [name]'; "
+            "print('torch' in sys.modules or 'transformers' in sys.modules); import torch; print(torch.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.split() == ["False", "torch"]
