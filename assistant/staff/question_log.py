@@ -6,9 +6,10 @@ messages never are, names, street addresses, dates of birth, social handles, e-m
 addresses, phone numbers, URLs, ids and long numbers are redacted (redact.py) before
 anything touches the disk, and rows older than the retention period are purged automatically.
 
-Redaction takes ~10 ms a message with a model loaded on first use, so it runs in a writer
-thread, off the visitor's reply: questions wait for it in a bounded queue in memory only (never
-on disk), and are dropped, not stored unredacted, when the queue is full or redaction fails.
+Redaction takes ~4 ms a message (more on a busy machine) with a model that takes ~2 s to load
+on first use, so it runs in a writer thread, off the visitor's reply: questions wait for it in a
+bounded queue in memory only (never on disk), and are dropped, not stored unredacted, when the
+queue is full or redaction fails (docs/privacy.md).
 """
 from __future__ import annotations
 
