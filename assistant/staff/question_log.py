@@ -27,6 +27,7 @@ log = logging.getLogger("assistant")
 QUEUE_SIZE = 256     # questions waiting for redaction; more arriving at once are not stored
 IDLE_SECONDS = 60.0  # the writer thread ends after this long without work (a new question restarts it)
 STORED_CHARS = 500
+EXIT_WAIT = 10.0     # seconds a process ending normally waits for the questions still queued
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS unanswered (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, question TEXT NOT NULL, region TEXT, closest TEXT
@@ -77,6 +78,7 @@ class QuestionLog:
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._flush_at_exit = False
         self.purge()
 
     @classmethod
@@ -101,6 +103,11 @@ class QuestionLog:
 
     def _ensure_writer(self) -> None:
         with self._writer_lock:
+            if not self._flush_at_exit:  # a process that ends normally stores what is queued (waits 10 s at most)
+                import atexit
+
+                atexit.register(self.flush, EXIT_WAIT)
+                self._flush_at_exit = True
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._write_queued, name="question-log-writer", daemon=True)
                 self._writer.start()

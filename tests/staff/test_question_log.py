@@ -159,3 +159,17 @@ def test_staff_test_questions_are_never_logged(seed_index, embedder, tmp_path):
     assert assistant.question_log.unanswered() == []
     assistant.ask("what is the best pizza in town")
     assert [r.question for r in assistant.question_log.unanswered()] == ["what is the best pizza in town"]
+
+
+def test_a_process_that_ends_stores_what_is_queued_first(tmp_path):
+    # so a short process (and the CLI test that `ask` logs nothing) sees every question it recorded
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (f"from assistant.staff.question_log import QuestionLog\n"
+            f"QuestionLog({str(tmp_path / 'q.sqlite3')!r}).record_unanswered('my name is Tyler, any parking?', 'US', None)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    rows = sqlite3.connect(tmp_path / "q.sqlite3").execute("SELECT question FROM unanswered").fetchall()
+    assert rows == [("my name is [name], any parking?",)]
