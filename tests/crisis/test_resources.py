@@ -264,19 +264,3 @@ def test_abuse_without_a_researched_violence_line_gets_the_crisis_lines():
     abuse = resources.crisis_reply("CA", CrisisResult(True, "violence_abuse"))
     assert [r.kind for r in abuse.resources][:2] == ["emergency", "crisis_line"]
 
-
-def test_a_treatment_question_gets_the_treatment_referral_line_first():
-    # Issue #19: "how much does rehab cost in ohio" got only the suicide line, though SAMHSA is in the data.
-    from assistant.crisis.resources import CrisisResources
-
-    resources = CrisisResources.load(None)
-    treatment = resources.helpline_dict("US", "how much does rehab cost in ohio")
-    assert treatment["resources"][0]["id"] == "us_samhsa"
-    assert treatment["markdown"].startswith("For help finding treatment") and "tel:988" in treatment["markdown"]
-    assert "1-800-662-4357" in treatment["text"] and "988" in treatment["text"]
-    assert resources.helpline_dict("AU", "where can i find a detox")["resources"][0]["id"] == "au_aod_hotline"
-    assert resources.helpline_dict("US", "donde hay tratamiento para drogas")["resources"][0]["id"] == "us_samhsa"
-    # a region without a national treatment line that visitors may see keeps the crisis line alone
-    assert resources.helpline_dict("CA", "how much does rehab cost") == resources.helpline_dict("CA")
-    # any other question: the crisis line only, as before
-    assert resources.helpline_dict("US", "what is the best pizza in town") == resources.helpline_dict("US")
