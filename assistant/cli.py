@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | rollback | check | ask | eval | review | report | import | export | serve | train-crisis`.
+"""Command line: `python -m assistant build | rollback | check | ask | eval | info | review | report | import | export | serve | train-crisis`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -331,6 +331,20 @@ def _changes(knowledge: Path, index: Path, labelled_sets: list[Path], as_json: b
         typer.echo(report.format())
     if report.worse:
         raise typer.Exit(1)
+
+
+@app.command()
+def info(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
+         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The served model and its files, the published build and whether the knowledge is published.
+
+    Example: python -m assistant info --json
+    """
+    from assistant.index.status import status
+
+    knowledge, index = _paths(knowledge, index)
+    found = status(knowledge, index)
+    typer.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) if as_json else found.format())
 
 
 @app.command()
