@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | rollback | check | ask | eval | info | review | report | import | export | serve | train-crisis`.
+"""Command line: `python -m assistant build | rollback | check | ask | try | eval | info | review | report | import | export | serve | train-crisis`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -217,6 +217,11 @@ def ask(
         sys.stdout.flush()
     if assistant.problem is not None:
         raise typer.Exit(assistant.problem.exit_code)
+
+
+# `try` is `ask` under the name staff look for when trying an edit before publishing it (issue #20).
+app.command("try", help="Try your edits before publishing them: the same as `ask` (a draft visitors never see).\n\n"
+            "Example: python -m assistant try \"how long does group therapy last\"")(ask)
 
 
 @app.command("eval")

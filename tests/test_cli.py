@@ -137,3 +137,15 @@ def test_rollback_lists_the_kept_builds_and_publishes_the_one_before(tmp_path, s
     assert (index / "CURRENT").read_text() == first and faq.read_text(encoding="utf-8") == original
     assert "faq.yaml" in result.stdout and "replaced" in result.stdout
     assert "up to date" in run("build", "--if-stale", "-q", *paths).stderr.decode()  # make index keeps it
+
+
+def test_try_is_ask_under_the_name_staff_look_for(seed_index):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    knowledge, index = seed_index
+    result = CliRunner().invoke(app, ["try", "--json", "--knowledge", str(knowledge), "--index", str(index),
+                                      "how long does group therapy last in aftercare"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answers"][0]["id"] == "faq-duration"

@@ -51,7 +51,7 @@ def resolve_build(index_dir: Path) -> Path:
         return legacy.resolve()
     if (index_dir / MANIFEST).exists():  # a plain directory of artifacts also works
         return index_dir
-    raise IndexError_(f"{index_dir}: no index built yet; run `make index` (or `python -m assistant build`)")
+    raise IndexError_(f"{index_dir}: no index built yet; run `make index`")
 
 
 def published_files(knowledge_dir: Path | str) -> list[Path]:
