@@ -4,15 +4,13 @@ alternate of entry X" or "add it to `not_covered:`".
 A change is computed from the file as it is now (`propose_*`), shown to staff as the exact lines it
 adds, and written only on request (`apply_change`), and only when the file has not changed since it
 was shown and the whole knowledge still loads (the validation `check` and `build` start with).
-Files are edited with ruamel.yaml's round-trip mode, so comments, quotes and layout stay as staff
-wrote them. Writing is a draft: visitors see nothing of it until staff run `make index`.
+Files are edited with ruamel.yaml's round-trip mode (yaml_edit.py, as spreadsheet import does), so
+comments, quotes and layout stay as staff wrote them. Writing is a draft: visitors see nothing of it until staff run `make index`.
 """
 from __future__ import annotations
 
 import difflib
 import hashlib
-import io
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -21,13 +19,12 @@ from typing import Literal
 
 from assistant.errors import KnowledgeError, Problem
 
+from .yaml_edit import dump_like, write_atomically, yaml_like
+
 Action = Literal["alternate", "not_covered"]
 NOT_COVERED_FILE = "not_covered.yaml"
 NEW_NOT_COVERED = ("# NOT COVERED - questions visitors ask that this knowledge base does NOT answer.\n"
                    "# Run `make check`, then `make index`, after any edit.\n\nnot_covered: []\n")
-# (mapping, sequence, offset) indents tried in turn: the first that reproduces the file byte for byte
-# is kept, so only the added lines differ. The first is the shipped files' layout.
-_INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 0))
 
 
 @dataclass(frozen=True)
@@ -70,31 +67,6 @@ def _clean(question: str) -> str:
     return text
 
 
-def _round_trip(text: str):
-    """(yaml, data) with the indentation that writes `text` back unchanged (else the shipped one)."""
-    from ruamel.yaml import YAML
-
-    chosen = None
-    for mapping, sequence, offset in _INDENTS:
-        yaml = YAML()  # round-trip mode: comments and layout are kept
-        yaml.preserve_quotes = True
-        yaml.width = 4096  # never re-wrap long lines
-        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-        data = yaml.load(text)
-        out = io.StringIO()
-        yaml.dump(data, out)
-        if out.getvalue() == text:
-            return yaml, data
-        chosen = chosen or (yaml, data)
-    return chosen
-
-
-def _dump(yaml, data) -> str:
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
-
-
 def _change(action: Action, question: str, entry_id: str | None, path: Path, old: str, new: str) -> KnowledgeChange:
     added, removed = [], 0
     old_lines, new_lines = old.splitlines(), new.splitlines()
@@ -129,7 +101,7 @@ def propose_alternate(knowledge_dir: Path | str, entry_id: str, question: str) -
                                                               f"of entry {owner!r}; nothing to add")])
     path = Path(entry.file)
     old = path.read_text(encoding="utf-8")
-    yaml, data = _round_trip(old)
+    data = yaml_like(old).load(old)
     raw = next(item for item in data["entries"] if item.get("id") == entry_id)
     if raw.get("alternates"):
         raw["alternates"].append(question)
@@ -142,7 +114,7 @@ def propose_alternate(knowledge_dir: Path | str, entry_id: str, question: str) -
             del raw["alternates"]
             keys = list(raw.keys())
         raw.insert(keys.index(after) + 1, "alternates", CommentedSeq([question]))
-    return _change("alternate", question, entry_id, path, old, _dump(yaml, data))
+    return _change("alternate", question, entry_id, path, old, dump_like(data, old))
 
 
 def not_covered_file(knowledge_dir: Path) -> Path:
@@ -174,13 +146,14 @@ def propose_not_covered(knowledge_dir: Path | str, question: str) -> KnowledgeCh
                                                              "so it is covered; nothing to add")])
     path = not_covered_file(knowledge_dir)
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
-    yaml, data = _round_trip(old or NEW_NOT_COVERED)
+    base = old or NEW_NOT_COVERED
+    data = yaml_like(base).load(base)
     if data.get("not_covered") is None:
         from ruamel.yaml.comments import CommentedSeq
 
         data["not_covered"] = CommentedSeq()
     data["not_covered"].append(question)
-    return _change("not_covered", question, None, path, old, _dump(yaml, data))
+    return _change("not_covered", question, None, path, old, dump_like(data, base))
 
 
 def propose(knowledge_dir: Path | str, action: str, question: str, entry_id: str | None = None) -> KnowledgeChange:
@@ -221,14 +194,5 @@ def apply_change(knowledge_dir: Path | str, change: KnowledgeChange, expected_sh
         raise KnowledgeError([Problem(str(change.file), 1, "the file changed since this change was shown; "
                                                            "reload the page and look at the change again")])
     validate_change(knowledge_dir, change)
-    handle, temporary = tempfile.mkstemp(prefix=f".{change.file.name}.", dir=change.file.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(change.new_text)
-        if change.file.is_file():
-            shutil.copymode(change.file, temporary)
-        os.replace(temporary, change.file)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(change.file, change.new_text.encode("utf-8"))
     return change.file

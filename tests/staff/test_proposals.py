@@ -84,3 +84,18 @@ def test_a_file_changed_since_the_change_was_shown_is_not_overwritten(knowledge)
     with pytest.raises(KnowledgeError, match="changed since"):
         apply_change(knowledge, change)
     assert (knowledge / "not_covered.yaml").read_text() == edited
+
+
+def test_a_proposal_on_the_shipped_files_adds_its_line_and_changes_nothing_else(tmp_path):
+    import difflib
+    import shutil
+
+    from assistant.staff.proposals import propose
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "knowledge", tmp_path / "k")
+    for change in (propose(tmp_path / "k", "alternate", "how many weeks is the group", "faq-duration"),
+                   propose(tmp_path / "k", "not_covered", "is there parking at the centre")):
+        old = change.file.read_text(encoding="utf-8").splitlines(keepends=True)
+        diff = [line for line in difflib.ndiff(old, change.new_text.splitlines(keepends=True)) if line[:1] in "+-"]
+        assert len(diff) == 1 and diff[0].startswith("+ ") and change.added[0].text.strip() in diff[0], diff
