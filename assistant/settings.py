@@ -115,7 +115,7 @@ class Environment(BaseModel):
     encoder_threads: int = Field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)), ge=1,
                                  description="the serving model's threads (the cores, at most 2)")
     # Checked where it is used (encoders/chooser.py): a mistyped backend must not stop the rest.
-    encoder_backend: str = Field("auto", description="what builds: auto (OpenVINO bfloat16 where the CPU has it, else onnxruntime), openvino or onnxruntime; answers are always onnxruntime's")
+    encoder_backend: str = Field("auto", description="what builds: auto (onnxruntime, fp32), openvino (fp32) or onnxruntime; answers are always onnxruntime's")
     model_dir: Path | None = Field(None, description="the model's files (default: the installed model package)")
     model_cache: Path = Field(Path(".model-cache"), description="derived model files: the ONNX export, corpus vectors")
     # A secret: SecretStr keeps it out of reprs, logs and error messages.

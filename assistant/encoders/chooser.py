@@ -1,5 +1,5 @@
 """Which encoder answers and which builds: the one place a backend is chosen. Answers: onnxruntime.
-Builds: `ASSISTANT_ENCODER_BACKEND` (auto: OpenVINO in bfloat16 where the CPU has it natively)."""
+Builds: `ASSISTANT_ENCODER_BACKEND` (auto: onnxruntime in fp32)."""
 from __future__ import annotations
 
 import logging
@@ -40,14 +40,10 @@ def backend_setting() -> str:
 
 
 def backend() -> str:
-    """What builds: "openvino" or "onnxruntime". Auto: OpenVINO where it runs bfloat16 natively
-    (builds ~1.8x faster there); elsewhere onnxruntime in fp32 (OpenVINO in fp32 measured no faster)."""
+    """What builds: "openvino" or "onnxruntime". Auto: onnxruntime in fp32, the engine that answers:
+    OpenVINO in fp32 measured no faster, and its bfloat16 (faster) changed a decision (openvino.py)."""
     setting = backend_setting()
-    if setting != "auto":
-        return setting
-    from .openvino import native_bf16
-
-    return "openvino" if native_bf16() else "onnxruntime"
+    return "onnxruntime" if setting == "auto" else setting
 
 
 def encoder_threads() -> int:

@@ -1,11 +1,14 @@
-"""The ONNX export run by OpenVINO in bfloat16, for builds on CPUs that compute bfloat16 natively
-(Intel AMX or AVX-512 BF16). Answers are always onnxruntime's (encoders/chooser.py): with one owner
+"""The ONNX export run by OpenVINO, for builds when `ASSISTANT_ENCODER_BACKEND=openvino` (fp32 by
+default; bfloat16 on request, on CPUs that compute it natively, for benchmarks). bfloat16 is not the
+default any more: on 2026-12-01 an index built in it showed one labelled question one answer where the
+reference shows two (the second answer's gap 0.0310 against 0.0290, the bar 0.03), and the rule is that
+reduced precision changes no decision. Answers are always onnxruntime's (encoders/chooser.py): with one owner
 thread running the model, onnxruntime answered faster, served more questions a second and used less
 memory, while OpenVINO built faster (`benchmarks/backends.py` and `make bench`, side by side; the
 figures are in docs/performance.md).
 
-Cosine to the fp32 reference >= 0.999 (tested), and an index it builds makes every evaluation and
-crisis decision the reference makes (tested on all labelled questions and the crisis set).
+Cosine to the fp32 reference >= 0.999 (tested), and an index it builds (fp32) makes every evaluation
+and crisis decision the reference makes (tested on all labelled questions and the crisis set).
 The precision is part of the encoder's identity (`cache_tag`, recorded in the manifest), so a
 rebuild only reuses vectors made the same way. One caller at a time: the build.
 """
@@ -57,7 +60,7 @@ class OpenVinoEmbedder(TokenisedEncoder):
              threads: int | None = None, precision: str | None = None, streams: int = 1) -> "OpenVinoEmbedder":
         """Compile the export (~0.15 s); ModelError if it is missing or stale, or OpenVINO fails.
 
-        `precision`: "bf16" or "f32"; by default bf16 where the CPU has it natively.
+        `precision`: "f32" (default) or "bf16" (only where the CPU has it natively; see the module docstring).
         `streams` (building): batches run this many at a time, the threads shared among them
         (a batch on each core: 2 streams embed ~7% more texts a second than 2 threads on one).
         """
@@ -66,7 +69,7 @@ class OpenVinoEmbedder(TokenisedEncoder):
             import openvino as ov
 
             core = _core()
-            precision = precision or ("bf16" if native_bf16() else "f32")
+            precision = precision or "f32"
             config = {
                 "INFERENCE_PRECISION_HINT": precision,
                 "INFERENCE_NUM_THREADS": threads or os.cpu_count() or 1,

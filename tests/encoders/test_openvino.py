@@ -1,4 +1,4 @@
-"""The build encoder (OpenVINO, bfloat16 where the CPU has it) gives the reference model's vectors,
+"""The OpenVINO build encoder (fp32; bfloat16 changed a decision, see openvino.py) gives the reference model's vectors,
 and an index it builds answers every evaluation question exactly as one built in fp32."""
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def serving_encoder(onnx_cache) -> OnnxEmbedder:  # noqa: F811
     return OnnxEmbedder.load(cache_dir=onnx_cache, threads=2)
 
 
-def test_built_in_bfloat16_every_decision_is_the_reference_one(
+def test_an_openvino_build_makes_every_decision_the_reference_makes(
         tmp_path, build_encoder, serving_encoder, seed_index, embedder):
     """The rule for a reduced-precision encoder: every evaluation figure stays the same. Built with
     OpenVINO and answered by onnxruntime, as served, the assistant shows the same answers, in the same order, or falls back, on
@@ -129,21 +129,18 @@ def test_a_bad_backend_setting_is_a_clear_error(monkeypatch):
 
 @pytest.mark.parametrize("setting", ["auto", "openvino", "onnxruntime"])
 def test_builds_use_the_backend_the_setting_and_cpu_call_for_and_answers_onnxruntime(monkeypatch, onnx_cache, setting):  # noqa: F811
-    """Builds, auto: OpenVINO where the CPU computes bfloat16 natively (this project's machine), else
-    onnxruntime. Answers: onnxruntime whatever the setting."""
+    """Builds, auto: onnxruntime (fp32); OpenVINO (fp32) when asked. Answers: onnxruntime whatever the setting."""
     import assistant.encoders.chooser as chooser
     from assistant.encoders import build_encoder
-    from assistant.encoders.openvino import native_bf16
-
     monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(onnx_cache))
     monkeypatch.setenv("ASSISTANT_ENCODER_BACKEND", setting)
     monkeypatch.setattr(chooser, "_serving", None)
-    openvino = setting == "openvino" or (setting == "auto" and native_bf16())
+    openvino = setting == "openvino"
     built, served = build_encoder(lambda message: None), chooser.serving_encoder()
     assert type(built) is (OpenVinoEmbedder if openvino else OnnxEmbedder)
     assert type(served) is OnnxEmbedder
     if openvino:
-        assert built.streams >= 1 and built.precision == ("bf16" if native_bf16() else "f32")
+        assert built.streams >= 1 and built.precision == "f32"
 
 
 def test_a_mistyped_backend_still_answers(monkeypatch, onnx_cache):  # noqa: F811
