@@ -41,5 +41,5 @@ def test_an_older_index_whose_symlink_became_a_directory_is_read_then_replaced(t
 
 
 def test_missing_index_says_how_to_build(tmp_path):
-    with pytest.raises(IndexError_, match="python -m assistant build"):
+    with pytest.raises(IndexError_, match="run `make index`"):
         load_index(tmp_path / "nothing")
