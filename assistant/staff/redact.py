@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 
 from assistant.errors import ModelError
-from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders
+from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders, surname_end
 
 PLACEHOLDERS = {
     "EMAIL": "[email]",
@@ -63,6 +63,12 @@ NAMES_FILES = {
     "dist.male.first": "0a5078ef6effe3b483d15b0f7f95047662126c9bfb624ecd5e5b978fc0f2470b",
     "dist.female.first": "bd2f310fc4e5d5e5ea122c9d4342c9821145823118eb20db1647f305ec77b358",
     "dist.all.last": "b0e2b3743ccbad641ca48b344c24cdebcd1d9a1f76dc6dbf05986f2919f0b4e1",
+}
+# pyspellchecker's English word list (0.9.1, MIT): a lowercase word after "my wife is" / "hi this is" that
+# is no English word ("bex", "priya") is a name; one that is ("sober", "urgent") is not.
+DICTIONARY_PACKAGE = "spellchecker"
+DICTIONARY_FILES = {
+    "resources/en.json.gz": "2474a48af86fd81dccea9edd0bba6cd36dd2ecedc0ae217cefcb233bba28613c",
 }
 MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
 
@@ -105,7 +111,17 @@ def load_name_lists() -> NameLists:
     from spacy.lang.es.stop_words import STOP_WORDS as ES
 
     return NameLists(column("dist.male.first") | column("dist.female.first"), column("dist.all.last"),
-                     frozenset(EN) | frozenset(ES) | NOT_A_NAME)
+                     frozenset(EN) | frozenset(ES) | NOT_A_NAME, load_english_words())
+
+
+def load_english_words() -> frozenset[str]:
+    import gzip
+    import json
+
+    folder = _package_dir(DICTIONARY_PACKAGE, "English word list")
+    check_files(folder, DICTIONARY_FILES, "English word list")
+    with gzip.open(folder / "resources/en.json.gz", "rt", encoding="utf-8") as handle:
+        return frozenset(word for word in json.load(handle) if word.isalpha())
 
 
 class _SkipDeepLearning:
@@ -196,9 +212,12 @@ class Redactor:
             if result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer":
                 trimmed = self._person(text, result.start, result.end)
                 if trimmed:
-                    found.append((*trimmed, "PERSON"))
+                    found.append((trimmed[0], surname_end(text, trimmed[1], self.lists), "PERSON"))
                 continue
-            found.append((result.start, result.end, result.entity_type))
+            end = result.end
+            if result.entity_type == "PERSON":  # a surname after a name found by a cue: "[name] Washington"
+                end = surname_end(text, end, self.lists)
+            found.append((result.start, end, result.entity_type))
         found.sort()
         merged: list[list] = []
         for start, end, entity in found:
