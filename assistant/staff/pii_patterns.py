@@ -145,10 +145,10 @@ _NOT_STREET_WORD = (r"(?!(?:steps?|days?|hours?|minutes?|weeks?|months?|years?|t
                     r"|am|pm|hour|dollars?|bucks|y|de|en|la|el|los|las|con|por|para|que)\b)")
 _UNIT_WORD = (r"(?:apt\.?|apartment|unit|suite|ste\.?|flat|floor|fl\.?|apto\.?|ap\.|depto\.?|dpto\.?|piso|puerta"
               r"|int\.?|interior|casa|bloco|andar|appt\.?|appartement|étage)")
-_UNIT = rf"(?:\s*,?\s*(?:{_UNIT_WORD}|#|no\.?)\s*#?\s*[\w-]{{1,6}})"
+_UNIT = rf"(?:\s*,?\s*(?:{_UNIT_WORD}(?![^\W\d_])|#|no\b\.?)\s*#?\s*(?=[\w-]*\d|[A-Za-z]\b)[\w-]{{1,6}})"  # "apt 4B", "flat C"; not "not"
 _CITY_ZIP = r"(?:\s*,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*,?\s*(?:[A-Z]{2}\s*)?\d{5}(?:-\d{4})?)"
 STREET_WITH_NUMBER = re.compile(
-    rf"\b\d{{1,6}}[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
+    rf"\b\d{{1,6}}(?![kK]\b)[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
     rf"(?:{_NOT_STREET_WORD}[\w'.-]+\s+){{0,3}}?{_NOT_STREET_WORD}[\w'.-]+\s+{_STREET_SUFFIX}\b\.?{_UNIT}?{_CITY_ZIP}?",
     re.IGNORECASE)
 _CAP = r"(?:[A-Z][\w'.-]*|\d{1,3}(?:st|nd|rd|th))"
@@ -196,7 +196,7 @@ def spanish_streets(text: str) -> list[tuple[int, int]]:
 UNIT_CIVIC = re.compile(r"\b\d{1,5}-\d{2,6}\s+(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})"
                         r"|\b\d{1,6}\s+(?P<way>[A-Z][a-z]+way)\b")
 _STREET_NAME_WORD = re.compile(rf"{_NOT_STREET_WORD}\w", re.IGNORECASE)  # not "10-15 Minutes"
-_UNIT_BEFORE = re.compile(rf"(?i:{_UNIT_WORD})\s*#?\s*[\w-]{{1,6}}\s*,?\s*$")
+_UNIT_BEFORE = re.compile(rf"(?i:{_UNIT_WORD})\s*#?\s*(?=[\w-]*\d|[A-Za-z]\b)[\w-]{{1,6}}\s*,?\s*$")
 _UNIT_AFTER = re.compile(rf"{_UNIT}+", re.IGNORECASE)
 
 

@@ -169,6 +169,11 @@ def test_not_addresses_in_more_forms(text):
     assert found(text, "STREET_ADDRESS") == []
 
 
+def test_a_unit_needs_a_number_or_a_letter():
+    assert found("my home, 3 Juniper Way, not her office", "STREET_ADDRESS") == ["3 Juniper Way"]
+    assert found("the 5k recovery run on saturday", "STREET_ADDRESS") == []  # a race, not a house number
+
+
 @pytest.mark.parametrize("text, handle", [
     ("add me on discord sobersteve#1182", "sobersteve#1182"),
     ("mine is night_owl#0420", "night_owl#0420"),
