@@ -149,7 +149,7 @@ _UNIT_WORD = (r"(?:apt\.?|apartment|unit|suite|ste\.?|flat|floor|fl\.?|apto\.?|a
 _UNIT = rf"(?:\s*,?\s*(?:{_UNIT_WORD}(?![^\W\d_])|#|no\b\.?)\s*#?\s*(?=[\w-]*\d|[A-Za-z]\b)[\w-]{{1,6}})"  # "apt 4B", "flat C"; not "not"
 _CITY_ZIP = r"(?:\s*,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*,?\s*(?:[A-Z]{2}\s*)?\d{5}(?:-\d{4})?)"
 STREET_WITH_NUMBER = re.compile(
-    rf"\b\d{{1,6}}(?![kK]\b)[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
+    rf"\b(?:\d{{1,4}}[A-Za-z]?\s*/\s*)?\d{{1,6}}(?![kK]\b)[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
     rf"(?:{_NOT_STREET_WORD}[\w'.-]+\s+){{0,3}}?{_NOT_STREET_WORD}[\w'.-]+\s+{_STREET_SUFFIX}\b\.?{_UNIT}?{_CITY_ZIP}?",
     re.IGNORECASE)
 _CAP = r"(?:[A-Z][\w'.-]*|\d{1,3}(?:st|nd|rd|th))"
@@ -233,6 +233,7 @@ _HANDLE_TOKEN = r"@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?:#\d{4}\b)
 _SEP = r"(?:\s*(?:[:=@-]|->|is|es|it's|its|name|handle|account|acct|as|at|user(?:name)?|usuario|called|named|@)\s*)"
 HANDLE_CUE = re.compile(
     rf"\b(?:insta(?:gram)?|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|reddit|gamertag|psn|xbox|steam"
+    rf"|twitch|bluesky|bsky|tumblr|youtube|yt|facebook"
     rf"|venmo|cashapp|cash\s+app)\b{_SEP}*\s*(?P<h1>{_HANDLE_TOKEN})"
     rf"|\b(?:my|mi|on|en|add\s+me\s+on|dm\s+me\s+on)\s+(?:ig|sc|x|fb|tt|threads|whatsapp|signal|facebook|handle"
     rf"|username|user\s+name|usuario)\b{_SEP}+\s*(?P<h2>{_HANDLE_TOKEN})"  # "my handle is", not "handle stress"
@@ -411,6 +412,24 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
     return found
 
 
+_HERE = re.compile(r"(?:^|[.!?\n]\s*|\b(?:hi|hey|hello|hiya|hola)\b[\s,!.]*)(?P<name>[^\W\d_][\w'’-]+)\s+here\b"
+                   r"(?=\s*[,.!:;-]|\s*$|\s+(?:and|from|again|with)\b)", re.IGNORECASE)
+
+
+def names_before_here(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """A name that opens a message or follows a greeting, then "here": "Tasha here, can I", "hi, dre here."
+    (not "nobody here,", "new here", "help here")."""
+    found = []
+    for match in _HERE.finditer(text):
+        word = match.group("name")
+        if lists.function_word(word) or lists.is_plain_word(word):
+            continue
+        if lists.first_name(word) or plain(word) in lists.first or lists.unknown_word(word) or (
+                CAPITALISED.match(word) and word.lower() not in lists.english):
+            found.append(match.span("name"))
+    return found
+
+
 def surname_end(text: str, end: int, lists: NameLists) -> int:
     """Where a name found at text[..end] ends with the surname that follows it ("Jamal" -> "Jamal Washington")."""
     more = re.match(r"\s+([A-ZÁÉÍÓÚÑ][\w'’-]+)", text[end:])
@@ -445,12 +464,19 @@ def handles_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
         token = match.group(match.lastgroup).lower().lstrip("@")
         if token in NOT_A_HANDLE or token in lists.stop:
             continue
-        found.append(match.span(match.lastgroup))
+        start, end = match.span(match.lastgroup)
+        if CAPITALISED.match(match.group(match.lastgroup)):  # a profile name: "my facebook is Jane Doe"
+            for _ in range(2):
+                more = re.match(r"\s+([A-Z][\w'’-]+)", text[end:])
+                if not more or lists.is_plain_word(more.group(1)):
+                    break
+                end += more.end()
+        found.append((start, end))
     return found
 
 
 _PLATFORM = re.compile(r"\b(?:insta(?:gram)?|ig|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|reddit|threads"
-                       r"|gamertag|psn|xbox|steam|facebook|fb)\b", re.IGNORECASE)
+                       r"|gamertag|psn|xbox|steam|facebook|fb|twitch|bluesky|bsky|tumblr|youtube)\b", re.IGNORECASE)
 # After a platform is named, "it's / mine is / : <token>" a little later, the token shaped like a handle
 # (a dot, an underscore, a #tag or letters with digits): "my snapchat ... its milesaway.jpg".
 _HANDLE_LATER = re.compile(r"\b(?:it{_APOS}?s|its|mine(?:\s+is|{_APOS}s)|(?:name|handle|account)\s+is|is|es|:)\s+"
@@ -489,5 +515,6 @@ def finders(lists: NameLists) -> dict[str, list]:
         "OTHER_ID": [lambda t: _spans(ID_CUE, t, "pii"), lambda t: _spans(ID_SHAPE, t), lambda t: _spans(SSN, t)],
         "PHONE": [lambda t: _spans(PHONE, t)],
         "LONG_NUMBER": [lambda t: _spans(LONG_NUMBER, t)],
-        "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists)],
+        "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists),
+                   lambda t: names_before_here(t, lists)],
     }

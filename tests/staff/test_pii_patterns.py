@@ -7,6 +7,7 @@ from assistant.staff.pii_patterns import (
     finders,
     handles_after_platform,
     names_after_cues,
+    names_before_here,
     names_in_lists,
     surname_end,
 )
@@ -105,7 +106,7 @@ def test_handle_as_a_word_and_gerunds_after_me_llamo_are_kept():
 
 
 # -- added after the first blind set (docs/privacy.md): each family on sentences not in that set --------
-ENGLISH = frozenset("sober tired urgent hard text help catholic the wife son is using".split())
+ENGLISH = frozenset("sober tired urgent hard text help catholic the wife son is using mom anyone new".split())
 LISTS_EN = NameLists(first=LISTS.first | {"bill", "mark"}, last=LISTS.last | {"washington", "jefferson"},
                      stop=LISTS.stop, english=ENGLISH)
 
@@ -158,6 +159,7 @@ def test_a_surname_follows_a_name_found_elsewhere():
     ("i live at 3-1200 Granville Street", "3-1200 Granville Street"),                 # Canadian unit-civic
     ("im at 7-880 Robson, Vancouver", "7-880 Robson"),
     ("meet at 500 Broadway after", "500 Broadway"),
+    ("my place is 5/22 Smith Street", "5/22 Smith Street"),                          # Australian unit/number
 ])
 def test_street_addresses_in_more_forms(text, address):
     assert address in found(text, "STREET_ADDRESS")
@@ -180,6 +182,8 @@ def test_a_unit_needs_a_number_or_a_letter():
     ("a tiktok account called pillqueen.99 posts", "pillqueen.99"),
     ("my snap is down but my ig? it's jen.sober.22", "jen.sober.22"),
     ("if i give you my snapchat can you? its milesaway.jpg", "milesaway.jpg"),
+    ("my twitch is sobergamer99", "sobergamer99"),
+    ("my facebook is Jane Doe Recovery", "Jane Doe"),                              # a profile name, not "Recovery"
 ])
 def test_handles_with_dots_and_tags(text, handle):
     assert handle in found(text, "SOCIAL_HANDLE")
@@ -188,3 +192,12 @@ def test_handles_with_dots_and_tags(text, handle):
 def test_no_handle_after_a_platform_without_a_handle_shape():
     assert handles_after_platform("saw it on insta. its 10mg a day, is that ok? it's quiet") == []
     assert handles_after_platform("its jen.sober.22 on insta") == []  # the platform comes first
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Tasha here, can I join", ["Tasha"]), ("hi, dre here. quick question", ["dre"]),
+    ("new here, what do i do", []), ("Anyone here? need help", []), ("Mom here, my son relapsed", []),
+    ("Help here please", []), ("is anyone here", []),
+])
+def test_a_name_then_here_opens_a_message(text, names):
+    assert [text[a:b] for a, b in names_before_here(text, LISTS_EN)] == names
