@@ -50,6 +50,13 @@ PROTECTED = STAFF_TERMS | VIRTUES | CALENDAR | PLACES
 # Ordinary words that are names when capitalised right after a cue ("my daughter Hope", "my husband Will",
 # "her name is Esperanza", "my sponsor Big Mike"), or after "my name is" in any case ("my name is hope").
 NAMEABLE = VIRTUES | _words("will may april june august")
+# What follows a word that is both a name and a word when it names a place, not a person: "Grace Church",
+# "Hope House", "Mercy Hospital".
+INSTITUTIONS = _words("""
+    church chapel ministry ministries house home center centre hospital clinic lodge place village fellowship
+    program programme recovery group community foundation institute academy school shelter manor farm ranch
+    treatment rehab haven springs point hall
+""")
 NICKNAME_PREFIXES = _words("big lil little young old")  # "Big Mike", "Lil Jay" (not "Big Book")
 # Census first names that are also ordinary words: a name only after "my name is" or capitalised
 # after "my son" ("my daughter Summer"), never after "I'm" or on their own.
@@ -90,6 +97,8 @@ NOT_A_NAME = _words("""
     ya yea yeah yep nah ok okay pls plz thx ur im ive dont cant wont didnt isnt wasnt doesnt hes shes
     dr mr mrs ms mx sr sra srta
     adhd add ptsd ocd hiv aids hcv hep dui dwi bipolar preggo prego schizo
+    puerto rican latinx boricua filipina trans nonbinary enby genderqueer pansexual desi neurodivergent
+    immunocompromised
     theyre thats whats ppl bf gf idc omg btw fyi appt appts mtg mtgs asap bday abt thru tho wat wut
 """)
 # What "my insta is ..." can be followed by that is not a handle.
@@ -293,7 +302,7 @@ class NameLists:
     english: frozenset[str] = frozenset()  # an English dictionary (pyspellchecker's), lowercase
 
     def is_plain_word(self, word: str) -> bool:
-        low = word.lower().strip("'’")
+        low = re.sub(r"['’]s$", "", word.lower()).strip("'’")
         return low in self.stop or low in PROTECTED
 
     def first_name(self, word: str) -> bool:
@@ -374,6 +383,9 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
             continue  # "me llamo diciendo" is "she called me saying"; Fernando, Orlando are names
         if lists.is_plain_word(word) and low not in NAMEABLE:
             continue  # places, "hope" in "a group called Hope": only NAMEABLE words pass
+        after = re.match(r"\s+([^\W\d_]+)", text[first.end():])
+        if low in NAMEABLE and after and after.group(1).lower() in INSTITUTIONS:
+            continue  # "this is Grace Church", "my sponsor Hope House"
         unknown = english and lists.unknown_word(word)
         if kind == "strong":
             ok = True
@@ -401,7 +413,8 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
             if not more:
                 break
             nxt = more.group(1)
-            if nxt.lower() in NOT_A_NAME or (nxt.lower() in COMMON and not CAPITALISED.match(nxt)):
+            if nxt.lower() in NOT_A_NAME or (nxt.lower() in COMMON and not CAPITALISED.match(nxt)) or \
+                    re.sub(r"['’]s$", "", nxt.lower()) in INSTITUTIONS:
                 break
             if (CAPITALISED.match(nxt) and (lists.surname_after_name(nxt) or not lists.is_plain_word(nxt))) or (
                     not capital and lists.surname(nxt) and not lists.is_plain_word(nxt)):

@@ -133,6 +133,7 @@ def test_names_that_are_also_words_after_a_cue(text, names):
     "it's May and I am sober", "my wife is Catholic", "my son is using again", "hi this is urgent",
     "hi this is hard", "my dad texted me", "time goes by so slow", "a group called Hope House",
     "my sponsor Big Book study", "My children live far", "my mom is tryna help",
+    "this is Grace Church's group", "my sponsor Hope House", "my mom is Puerto Rican", "my partner is nonbinary",
 ])
 def test_words_after_cues_stay(text):
     assert names_after_cues(text, LISTS_EN) == []
