@@ -274,7 +274,7 @@ NAME_CUE = re.compile(
     rf"|amiga|primo|prima|sobrino|sobrina|nieto|nieta|t[ií]o|t[ií]a|abuelo|abuela|pareja|padrino|madrina)\b"
     rf"|\b(?:meu|minha|mon|ma|mein|meine)\s+(?:filho|filha|marido|esposa|irm[ãa]o|irm[ãa]|fils|fille|mari|femme"
     rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)\b)"
-    rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es))?"
+    rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es)\b)?"
     rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
     rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
     rf"(?=\s+[A-ZÁÉÍÓÚÑ])"

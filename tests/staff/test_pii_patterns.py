@@ -124,6 +124,8 @@ LISTS_EN = NameLists(first=LISTS.first | {"bill", "mark"}, last=LISTS.last | {"w
     ("my friend goes by Lefty now", ["Lefty"]),
     ("my sponsor Big Mike says", ["Big Mike"]),
     ("talked to my son Jamal Washington", ["Jamal Washington"]),  # a surname that is also a state
+    ("my son Isaac drinks", ["Isaac"]),                         # "Is" of "Isaac" is no "is"
+    ("mi hija Esperanza tiene 16", ["Esperanza"]),
 ])
 def test_names_that_are_also_words_after_a_cue(text, names):
     assert [text[a:b] for a, b in names_after_cues(text, LISTS_EN)] == names
