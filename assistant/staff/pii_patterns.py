@@ -2,7 +2,8 @@
 (plain functions text -> [(start, end)]) that redact.py wraps as Presidio recognizers.
 
 English and Spanish first (the cues, addresses and dates visitors write), with a few French,
-Portuguese and German forms. Each finder is tuned on benchmarks/data/pii_dev.yaml (docs/privacy.md).
+Portuguese and German forms. Each finder is tuned on benchmarks/data/pii_dev.yaml and the first blind set,
+knowledge/eval/blind/2026-12-01-pii.yaml (docs/privacy.md).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 # What staff need to read, never a name even when capitalised or in the census lists.
-PROTECTED = _words("""
+STAFF_TERMS = _words("""
     narcotics alcoholics cocaine gamblers overeaters anonymous smart recovery celebrate refuge dharma lifering
     al-anon alanon alateen nar-anon naranon aa na ca cma sma oa ga acoa coda sober sobriety serenity
     suboxone subutex sublocade zubsolv buprenorphine narcan naloxone kloxxado methadone vivitrol naltrexone
@@ -24,23 +25,39 @@ PROTECTED = _words("""
     oxycontin fentanyl heroin meth kratom molly ecstasy ketamine lyrica soma norco vicodin tramadol
     medicaid medicare tricare cobra obamacare aetna cigna humana kaiser anthem blue cross shield
     god jesus christ lord allah bible church catholic christian muslim jewish buddhist higher power
-    hope grace faith joy charity mercy serenity patience
     christmas easter thanksgiving halloween eve year's navidad pascua
     venmo cashapp paypal zelle uber lyft walmart cvs walgreens
+    zoom google facebook instagram snapchat tiktok twitter whatsapp discord reddit telegram youtube
+    step steps group groups meeting meetings sponsor counselor therapist doctor nurse rehab detox iop php
+    big book
+    narcóticos narcoticos anónimos anonimos anônimos alcohólicos alcoholicos suboxona metadona dios jesús virgen
+""")
+VIRTUES = _words("hope grace faith joy charity mercy serenity patience esperanza")
+CALENDAR = _words("""
     monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december
+    lunes martes miércoles miercoles jueves viernes sábado sabado domingo enero febrero marzo abril mayo
+    junio julio agosto septiembre setiembre octubre noviembre diciembre
+""")
+PLACES = _words("""
     alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
     illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
     mississippi missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio
     oklahoma oregon pennsylvania rhode tennessee texas utah vermont virginia washington wisconsin wyoming
     america canada ireland australia zealand england scotland wales britain
-    zoom google facebook instagram snapchat tiktok twitter whatsapp discord reddit telegram youtube
-    step steps group groups meeting meetings sponsor counselor therapist doctor nurse rehab detox iop php
-    big book
-    lunes martes miércoles miercoles jueves viernes sábado sabado domingo enero febrero marzo abril mayo
-    junio julio agosto septiembre setiembre octubre noviembre diciembre dios jesús virgen esperanza
-    narcóticos narcoticos anónimos anonimos anônimos alcohólicos alcoholicos suboxona metadona
 """)
+PROTECTED = STAFF_TERMS | VIRTUES | CALENDAR | PLACES
+# Ordinary words that are names when capitalised right after a cue ("my daughter Hope", "my husband Will",
+# "her name is Esperanza", "my sponsor Big Mike"), or after "my name is" in any case ("my name is hope").
+NAMEABLE = VIRTUES | _words("will may april june august")
+# What follows a word that is both a name and a word when it names a place, not a person: "Grace Church",
+# "Hope House", "Mercy Hospital".
+INSTITUTIONS = _words("""
+    church chapel ministry ministries house home center centre hospital clinic lodge place village fellowship
+    program programme recovery group community foundation institute academy school shelter manor farm ranch
+    treatment rehab haven springs point hall
+""")
+NICKNAME_PREFIXES = _words("big lil little young old")  # "Big Mike", "Lil Jay" (not "Big Book")
 # Census first names that are also ordinary words: a name only after "my name is" or capitalised
 # after "my son" ("my daughter Summer"), never after "I'm" or on their own.
 COMMON = _words("""
@@ -76,6 +93,13 @@ NOT_A_NAME = _words("""
     able free sure okay alone better worse sick happy sad lost stuck worried scared
     addicted married divorced homeless broke pregnant desperate afraid struggling using drinking
     adicto adicta alcohólico alcohólica limpio limpia sobrio sobria nuevo nueva madre padre
+    idk tryna kinda sorta gonna wanna gotta lowkey highkey tbh ngl lol lmao smh rn bc cuz prolly def rly
+    ya yea yeah yep nah ok okay pls plz thx ur im ive dont cant wont didnt isnt wasnt doesnt hes shes
+    dr mr mrs ms mx sr sra srta
+    adhd add ptsd ocd hiv aids hcv hep dui dwi bipolar preggo prego schizo
+    puerto rican latinx boricua filipina trans nonbinary enby genderqueer pansexual desi neurodivergent
+    immunocompromised
+    theyre thats whats ppl bf gf idc omg btw fyi appt appts mtg mtgs asap bday abt thru tho wat wut
 """)
 # What "my insta is ..." can be followed by that is not a handle.
 NOT_A_HANDLE = _words("""
@@ -122,16 +146,19 @@ BIRTH_DATE = re.compile(rf"{_BIRTH_CUE}[\s:,-]*(?:(?:on|in|el|en|is|was|es|fue|t
 
 _STREET_SUFFIX = (r"(?:street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl"
                   r"|terrace|ter|circle|cir|highway|hwy|parkway|pkwy|trail|trl|crescent|cres|close|square|sq"
-                  r"|row|alley|pike|loop|run|path|walk|grove|heights|hts)")
+                  r"|row|alley|pike|loop|run|path|walk|grove|heights|hts|parade|pde|esplanade|mews|gardens|gdns|rise|promenade"
+                  r"|quay|wharf)")
 _NOT_STREET_WORD = (r"(?!(?:steps?|days?|hours?|minutes?|weeks?|months?|years?|times?|miles?|kids?|people|mg"
                     r"|more|less|of|a|an|the|and|or|but|to|in|on|at|by|for|from|with|about|into|after|before"
                     r"|my|our|your|his|her|their|its|it|i|he|she|we|they|you|me|is|was|are|were|be|been|has"
                     r"|have|had|do|did|not|no|so|if|that|this|pills?|drinks?|beers?|meetings?|sessions?"
                     r"|am|pm|hour|dollars?|bucks|y|de|en|la|el|los|las|con|por|para|que)\b)")
-_UNIT = r"(?:\s*,?\s*(?:apt\.?|apartment|unit|suite|ste\.?|#|no\.?|floor|fl\.?)\s*#?\s*[\w-]{1,6})"
+_UNIT_WORD = (r"(?:apt\.?|apartment|unit|suite|ste\.?|flat|floor|fl\.?|apto\.?|ap\.|depto\.?|dpto\.?|piso|puerta"
+              r"|int\.?|interior|casa|bloco|andar|appt\.?|appartement|étage)")
+_UNIT = rf"(?:\s*,?\s*(?:{_UNIT_WORD}(?![^\W\d_])|#|no\b\.?)\s*#?\s*(?=[\w-]*\d|[A-Za-z]\b)[\w-]{{1,6}})"  # "apt 4B", "flat C"; not "not"
 _CITY_ZIP = r"(?:\s*,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*,?\s*(?:[A-Z]{2}\s*)?\d{5}(?:-\d{4})?)"
 STREET_WITH_NUMBER = re.compile(
-    rf"\b\d{{1,6}}[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
+    rf"\b(?:\d{{1,4}}[A-Za-z]?\s*/\s*)?\d{{1,6}}(?![kK]\b)[A-Za-z]?(?:\s*-\s*\d{{1,4}})?\s+(?:(?:north|south|east|west|[NSEW])\.?\s+)?"
     rf"(?:{_NOT_STREET_WORD}[\w'.-]+\s+){{0,3}}?{_NOT_STREET_WORD}[\w'.-]+\s+{_STREET_SUFFIX}\b\.?{_UNIT}?{_CITY_ZIP}?",
     re.IGNORECASE)
 _CAP = r"(?:[A-Z][\w'.-]*|\d{1,3}(?:st|nd|rd|th))"
@@ -148,24 +175,58 @@ UNIT_ALONE = re.compile(r"\b(?:apt\.?|apartment|unit|suite)\s*#?\s*\d+[A-Za-z]?\
 _VIA = (r"(?:calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|camino|carrera|cra\.?|carretera|ctra\.?|ronda|rua"
         r"|travessa|largo|alameda"
         r"|traves[ií]a|callej[oó]n|calzada|bulevar|pasaje|glorieta|colonia|col\.|urbanizaci[oó]n|urb\.)")
-_VIA_NAME = r"(?:(?:de|del|la|las|los|el|y|san|santa)\s+|[A-ZÁÉÍÓÚÑ0-9][\w.º°ª'-]*\s*){1,5}"
+_VIA_NAME = r"(?:(?:de|del|la|las|los|el|y|san|santa|da|das|do|dos|des|du|le|les)\s+|[A-ZÁÉÍÓÚÑ0-9][\w.º°ª'-]*\s*){1,5}"
 _FLOOR = r"\d+(?:[º°ª]\s?[A-Za-z]\b|[º°ª]|[A-Za-z]\b)?"  # "5", "5B", "3º", "3º B" (not "5 y")
 _VIA_NUMBER = (rf"(?:,?\s*(?:n[º°o]\.?|n[uú]m\.?|n[uú]mero|#)?\s*{_FLOOR}(?:\s*[-–]\s*\d+)?"
-               rf"(?:\s*,?\s*{_FLOOR}|\s*,?\s*(?:piso|puerta|dpto\.?|depto\.?)\s*\w+)*)")
+               rf"(?:\s*,?\s*{_FLOOR}|\s*,?\s*(?:piso|puerta|dpto\.?|depto\.?|apto\.?|ap\.|casa|bloco|andar|int\.?)\s*\w+)*)")
 SPANISH_STREET = re.compile(  # "Calle Mayor 5, 3º B"; without a number only after "vivo en" ("vivo en la calle" stays)
     rf"\b(?:viv[eoi]\w*|direcci[oó]n|domicilio)\b[^.,;]{{0,12}}?(?P<cued>(?i:{_VIA})\s+{_VIA_NAME}{_VIA_NUMBER}?)"
-    rf"|(?P<numbered>\b(?i:{_VIA})\s+{_VIA_NAME}{_VIA_NUMBER})")
+    rf"|(?P<numbered>\b(?i:{_VIA})\s+{_VIA_NAME}{_VIA_NUMBER})"
+    rf"|(?P<number_first>\b\d{{1,6}}[A-Za-z]?,?\s+(?i:{_VIA})\s+{_VIA_NAME})")  # "742 Calle Luna", "1530 Calle Olivo"
 
 
 # French ("12 rue de la Paix") and German ("Hauptstraße 12") forms, for visitors writing in them.
 FRENCH_STREET = re.compile(r"\b\d{1,4}(?:\s*(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|chemin|all[ée]e|impasse"
-                           r"|place|quai|route)\s+(?:(?:de|du|des|la|le|l['’])\s*|[A-ZÉÈ][\w'’-]*\s*){1,5}")
+                           r"|place|quai|route)\s+(?:(?:des|de|du|la|le|les)\s+|l['’]\s*|[A-ZÉÈ][\w'’-]*\s*){1,5}")
 GERMAN_STREET = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}"
                            r"[a-z]?\b")
 
 
 def spanish_streets(text: str) -> list[tuple[int, int]]:
-    return [match.span(match.lastgroup) for match in SPANISH_STREET.finditer(text)]
+    """With a house number written first, also after "vivo en": "vivimos en 1530 Calle Olivo"."""
+    found = []
+    for match in SPANISH_STREET.finditer(text):
+        start, end = match.span(match.lastgroup)
+        number = re.search(r"\b\d{1,6}[A-Za-z]?,?\s+$", text[:start])
+        found.append((number.start() if number else start, end))
+    return found
+
+
+# A Canadian unit-civic number ("12-4501 Kingsway"), or a street named in one word ending in -way ("4501 Kingsway").
+UNIT_CIVIC = re.compile(r"\b\d{1,5}-\d{2,6}\s+(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})"
+                        r"|\b\d{1,6}\s+(?P<way>[A-Z][a-z]+way)\b")
+_STREET_NAME_WORD = re.compile(rf"{_NOT_STREET_WORD}\w", re.IGNORECASE)  # not "10-15 Minutes"
+_UNIT_BEFORE = re.compile(rf"(?i:{_UNIT_WORD})\s*#?\s*(?=[\w-]*\d|[A-Za-z]\b)[\w-]{{1,6}}\s*,?\s*$")
+_UNIT_AFTER = re.compile(rf"{_UNIT}+", re.IGNORECASE)
+
+
+def unit_civic_streets(text: str, lists: "NameLists") -> list[tuple[int, int]]:
+    return [match.span() for match in UNIT_CIVIC.finditer(text)
+            if not lists.is_plain_word(match.group(match.lastgroup).split()[0])
+            and _STREET_NAME_WORD.match(match.group(match.lastgroup))]
+
+
+def with_units(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """An address with the flat or apartment written before or after it: "Flat 2, 17 Cranbrook Road",
+    "Avenida Insurgentes Sur 1457, depto 302"."""
+    out = []
+    for start, end in spans:
+        before = _UNIT_BEFORE.search(text[max(0, start - 30):start])
+        if before:
+            start -= len(text[max(0, start - 30):start]) - before.start()
+        after = _UNIT_AFTER.match(text, end)
+        out.append((start, after.end() if after else end))
+    return out
 
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -174,11 +235,14 @@ URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|
 PHONE = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
 LONG_NUMBER = re.compile(r"\d{5,}")
 HANDLE_AT = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
-HANDLE_SHAPE = re.compile(r"\b(?:u/|r/)?[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)*_[A-Za-z0-9_.]*\b|\bu/[\w-]{3,20}\b")
-_HANDLE_TOKEN = r"@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"
-_SEP = r"(?:\s*(?:[:=@-]|->|is|es|it's|its|name|handle|account|acct|as|at|user(?:name)?|usuario|@)\s*)"
+HANDLE_SHAPE = re.compile(r"\b(?:u/|r/)?[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)*_[A-Za-z0-9_.]*\b(?:#\d{4}\b)?"
+                          r"|\bu/[\w-]{3,20}\b")
+DISCORD_TAG = re.compile(r"(?<![\w@#/.])(?=[\w.]*[A-Za-z])[A-Za-z0-9_.]{2,32}#\d{4}\b")  # "nightowl#4471"
+_HANDLE_TOKEN = r"@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?:#\d{4}\b)?"
+_SEP = r"(?:\s*(?:[:=@-]|->|is|es|it's|its|name|handle|account|acct|as|at|user(?:name)?|usuario|called|named|@)\s*)"
 HANDLE_CUE = re.compile(
     rf"\b(?:insta(?:gram)?|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|reddit|gamertag|psn|xbox|steam"
+    rf"|twitch|bluesky|bsky|tumblr|youtube|yt|facebook"
     rf"|venmo|cashapp|cash\s+app)\b{_SEP}*\s*(?P<h1>{_HANDLE_TOKEN})"
     rf"|\b(?:my|mi|on|en|add\s+me\s+on|dm\s+me\s+on)\s+(?:ig|sc|x|fb|tt|threads|whatsapp|signal|facebook|handle"
     rf"|username|user\s+name|usuario)\b{_SEP}+\s*(?P<h2>{_HANDLE_TOKEN})"  # "my handle is", not "handle stress"
@@ -201,22 +265,24 @@ NAME_CUE = re.compile(
     rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\bme\s+dicen|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
     rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
     rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e)(?!\w)"
-    rf"|(?P<relation>\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
+    rf"|(?P<relation>(?:\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
     rf"|teenage|adult|step|ex|late|best|mayor|menor|peque[nñ]o|peque[nñ]a)[\s-]*(?:year[\s-]old\s+)?)?"
     rf"(?:son|daughter|kid|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|brother|sister|mom|mum|mother"
     rf"|dad|father|friend|cousin|nephew|niece|uncle|aunt|auntie|grandson|granddaughter|grandma|grandpa"
     rf"|grandmother|grandfather|fianc[eé]e?|sponsor|counselou?r|therapist|roommate|stepson|stepdaughter"
     rf"|hijo|hija|esposo|esposa|marido|mujer|novio|novia|hermano|hermana|madre|padre|mam[aá]|pap[aá]|amigo"
-    rf"|amiga|primo|prima|sobrino|sobrina|nieto|nieta|t[ií]o|t[ií]a|abuelo|abuela|pareja|padrino|madrina)"
+    rf"|amiga|primo|prima|sobrino|sobrina|nieto|nieta|t[ií]o|t[ií]a|abuelo|abuela|pareja|padrino|madrina)\b"
     rf"|\b(?:meu|minha|mon|ma|mein|meine)\s+(?:filho|filha|marido|esposa|irm[ãa]o|irm[ãa]|fils|fille|mari|femme"
-    rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)"
-    rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es))?"
+    rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)\b)"
+    rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es)\b)?"
     rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
     rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
     rf"(?=\s+[A-ZÁÉÍÓÚÑ])"
     rf"|\b(?:thanks|thank\s+you|thx|regards|cheers|gracias|saludos|sincerely|love|xoxo|atentamente|atte)\s*[,!.-]+)"
+    rf"|(?P<alias>\b(?:goes|go|went|going)\s+by|\b(?:known|know\s+him|know\s+her)\s+as|\bnicknamed|\baka\b"
+    rf"|\ba\.k\.a\.?|\bstreet\s+name(?:\s+is|\s+was)?)"
     rf"|(?P<weak>\b(?:i{_APOS}?m|i\s+am|this\s+is|it{_APOS}?s|here{_APOS}?s|soy|aqu[ií]\s+(?:es|habla)|je\s+suis"
-    rf"|ich\s+bin|eu\s+sou)\b)",
+    rf"|ich\s+bin|eu\s+sou|name(?!\s*(?:is\b|{_APOS}s\b|:))|nombre)\b)",
     re.IGNORECASE)
 _WORD = re.compile(r"\s*[,:-]?\s*([^\W\d_][\w'’-]*)")
 CAPITALISED = re.compile(r"[A-ZÁÉÍÓÚÑ][^\W\d_]")
@@ -225,14 +291,18 @@ _LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|en|cerca\s+de|de|del)\s+$", re.
 _FREE_WORD = re.compile(r"(?<![\w@/.-])[A-ZÁÉÍÓÚÑ][a-záéíóúñ'’]+(?:-[A-Z][a-z]+)?\b")
 
 
+_ENDINGS = ("ed", "d", "ing", "s", "es", "ly", "er", "ers", "ish", "in", "n")  # "texted", "textin", "loves"
+
+
 @dataclass(frozen=True)
 class NameLists:
     first: frozenset[str]    # census first names, lowercase
     last: frozenset[str]     # census surnames, lowercase
     stop: frozenset[str]     # spaCy's English and Spanish stop words, and NOT_A_NAME
+    english: frozenset[str] = frozenset()  # an English dictionary (pyspellchecker's), lowercase
 
     def is_plain_word(self, word: str) -> bool:
-        low = word.lower().strip("'’")
+        low = re.sub(r"['’]s$", "", word.lower()).strip("'’")
         return low in self.stop or low in PROTECTED
 
     def first_name(self, word: str) -> bool:
@@ -241,6 +311,28 @@ class NameLists:
 
     def surname(self, word: str) -> bool:
         return plain(word) in self.last
+
+    def function_word(self, word: str) -> bool:
+        """A word that is never a name even capitalised after a cue: "is", "not", "Narcan", "Monday";
+        not "Will", "Hope", "May" (NAMEABLE)."""
+        low = word.lower().strip("'’")
+        return low not in NAMEABLE and (low in self.stop or low in STAFF_TERMS or low in CALENDAR)
+
+    def unknown_word(self, word: str) -> bool:
+        """Not an English word, nor one inflected ("texted"), nor a known non-name: "bex", "priya", "tanvir"
+        (not "sober", "idk")."""
+        low = word.lower().strip("'’")
+        if not self.english or len(low) < 3 or not low.isalpha() or low in self.english or self.is_plain_word(low):
+            return False
+        stems = [low[: -len(ending)] for ending in _ENDINGS if low.endswith(ending) and len(low) > len(ending) + 2]
+        return not any(stem in self.english or stem + "e" in self.english for stem in stems)
+
+    def surname_after_name(self, word: str) -> bool:
+        """A capitalised word after a name that continues it: "Jamal Washington", "Maria Kowalski";
+        not "Maria Monday", "Jake Narcan", "Jake And"."""
+        if not CAPITALISED.match(word) or self.function_word(word) or word.lower() in NAMEABLE:
+            return False
+        return self.surname(word) or not self.is_plain_word(word) and self.unknown_word(word)
 
 
 def plain(word: str) -> str:
@@ -262,9 +354,16 @@ def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[i
     return out
 
 
+_NON_ENGLISH_CUE = re.compile(r"(?:mi|mis|nuestr[oa]|su|soy|aqu[ií]|me|se|llamad[oa]|meu|minha|mon|ma|mein|meine"
+                              r"|je|ich|eu|nombre|gracias|saludos|atte?)\b", re.IGNORECASE)
+_GREETING_BEFORE = re.compile(r"(?:\b(?:hi|hey|hello|hiya|heya|hola|yo|ok|okay|so|um|uh)\b)[\s,!.]*$", re.IGNORECASE)
+
+
 def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
-    """Names that follow "my name is", "I'm", "my son", "me llamo", "soy", "mi hijo", "Dr.",
-    "thanks,": lowercase too, with a following surname."""
+    """Names that follow "my name is", "I'm", "my son", "goes by", "me llamo", "soy", "mi hijo", "Dr.",
+    "thanks,": lowercase too, with a following surname. A capitalised word right after a relation is a
+    name even when it is also a word ("my husband Will", "my daughter Hope"); a lowercase one when it is a
+    census first name or no English word ("my wife is bex")."""
     found = []
     for cue in NAME_CUE.finditer(text):
         kind = cue.lastgroup
@@ -272,18 +371,39 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
         if not first:
             continue
         word = first.group(1)
+        low = word.lower()
         capital = bool(CAPITALISED.match(word))
-        if lists.is_plain_word(word) or (word.lower().endswith(("ando", "iendo", "yendo"))
-                                         and plain(word) not in lists.first):
+        if capital and low in NICKNAME_PREFIXES and kind in ("relation", "alias"):
+            nickname = re.match(r"\s+([A-Z][\w'’-]+)", text[first.end():])
+            if nickname and not lists.is_plain_word(nickname.group(1)):
+                found.append((first.start(1), first.end() + nickname.end()))
+            continue
+        english = not _NON_ENGLISH_CUE.match(cue.group())
+        if lists.function_word(word) or (low.endswith(("ando", "iendo", "yendo")) and plain(word) not in lists.first):
             continue  # "me llamo diciendo" is "she called me saying"; Fernando, Orlando are names
+        if lists.is_plain_word(word) and low not in NAMEABLE:
+            continue  # places, "hope" in "a group called Hope": only NAMEABLE words pass
+        after = re.match(r"\s+([^\W\d_]+)", text[first.end():])
+        if low in NAMEABLE and after and after.group(1).lower() in INSTITUTIONS:
+            continue  # "this is Grace Church", "my sponsor Hope House"
+        unknown = english and lists.unknown_word(word)
         if kind == "strong":
             ok = True
         elif kind == "relation":
-            ok = (capital and word.lower() not in NOT_A_NAME) or lists.first_name(word)
+            called = cue.group().lower().startswith(("named", "called", "llamad"))
+            copula = re.search(r"\s(?:is|es)$", cue.group(), re.IGNORECASE)  # "my wife is bex", not "is Catholic"
+            ok = ((capital and not (called and low in NAMEABLE) and not (copula and low in lists.english))
+                  or lists.first_name(word) or unknown)
+        elif kind == "alias":  # "goes by Smokey" yes, "time goes by fast" no
+            ok = capital or lists.first_name(word) or unknown
         else:  # "I'm Destiny" yes, "im tired" no: a census name, capitalised or not an ordinary word too;
-            # after Spanish "soy" any capitalised word ("soy Ximena": nationalities are lowercase in Spanish)
-            ok = lists.first_name(word) or (capital and word.lower() not in NOT_A_NAME and (
-                plain(word) in lists.first or cue.group().lower().startswith(("soy", "aqu"))))
+            # after Spanish "soy" any capitalised word ("soy Ximena": nationalities are lowercase in Spanish);
+            # "this is Grace", "I'm Hope" (not "it's May"); a greeting first: "hey its bill", "hi this is priya"
+            greeting = bool(_GREETING_BEFORE.search(text[: cue.start()]))
+            ok = low not in CALENDAR and (lists.first_name(word)
+                  or (capital and low not in NOT_A_NAME and (plain(word) in lists.first or cue.group().lower().startswith(("soy", "aqu"))))
+                  or (capital and low in VIRTUES)
+                  or (greeting and (plain(word) in lists.first or unknown)))
         if not ok:
             continue
         start, end = first.span(1)
@@ -293,14 +413,42 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
             if not more:
                 break
             nxt = more.group(1)
-            if lists.is_plain_word(nxt) or nxt.lower() in NOT_A_NAME or nxt.lower() in COMMON:
+            if nxt.lower() in NOT_A_NAME or (nxt.lower() in COMMON and not CAPITALISED.match(nxt)) or \
+                    re.sub(r"['’]s$", "", nxt.lower()) in INSTITUTIONS:
                 break
-            if CAPITALISED.match(nxt) or (not capital and lists.surname(nxt)):
+            if (CAPITALISED.match(nxt) and (lists.surname_after_name(nxt) or not lists.is_plain_word(nxt))) or (
+                    not capital and lists.surname(nxt) and not lists.is_plain_word(nxt)):
                 end += more.end()
             else:
                 break
         found.append((start, end))
     return found
+
+
+_HERE = re.compile(r"(?:^|[.!?\n]\s*|\b(?:hi|hey|hello|hiya|hola)\b[\s,!.]*)(?P<name>[^\W\d_][\w'’-]+)\s+here\b"
+                   r"(?=\s*[,.!:;-]|\s*$|\s+(?:and|from|again|with)\b)", re.IGNORECASE)
+
+
+def names_before_here(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """A name that opens a message or follows a greeting, then "here": "Tasha here, can I", "hi, dre here."
+    (not "nobody here,", "new here", "help here")."""
+    found = []
+    for match in _HERE.finditer(text):
+        word = match.group("name")
+        if lists.function_word(word) or lists.is_plain_word(word):
+            continue
+        if lists.first_name(word) or plain(word) in lists.first or lists.unknown_word(word) or (
+                CAPITALISED.match(word) and word.lower() not in lists.english):
+            found.append(match.span("name"))
+    return found
+
+
+def surname_end(text: str, end: int, lists: NameLists) -> int:
+    """Where a name found at text[..end] ends with the surname that follows it ("Jamal" -> "Jamal Washington")."""
+    more = re.match(r"\s+([A-ZÁÉÍÓÚÑ][\w'’-]+)", text[end:])
+    if more and lists.surname_after_name(more.group(1).rstrip("'’")):
+        return end + more.end()
+    return end
 
 
 def names_in_lists(text: str, lists: NameLists) -> list[tuple[int, int]]:
@@ -329,7 +477,36 @@ def handles_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
         token = match.group(match.lastgroup).lower().lstrip("@")
         if token in NOT_A_HANDLE or token in lists.stop:
             continue
-        found.append(match.span(match.lastgroup))
+        start, end = match.span(match.lastgroup)
+        if CAPITALISED.match(match.group(match.lastgroup)):  # a profile name: "my facebook is Jane Doe"
+            for _ in range(2):
+                more = re.match(r"\s+([A-Z][\w'’-]+)", text[end:])
+                if not more or lists.is_plain_word(more.group(1)):
+                    break
+                end += more.end()
+        found.append((start, end))
+    return found
+
+
+_PLATFORM = re.compile(r"\b(?:insta(?:gram)?|ig|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|reddit|threads"
+                       r"|gamertag|psn|xbox|steam|facebook|fb|twitch|bluesky|bsky|tumblr|youtube)\b", re.IGNORECASE)
+# After a platform is named, "it's / mine is / : <token>" a little later, the token shaped like a handle
+# (a dot, an underscore, a #tag or letters with digits): "my snapchat ... its milesaway.jpg".
+_HANDLE_LATER = re.compile(r"\b(?:it{_APOS}?s|its|mine(?:\s+is|{_APOS}s)|(?:name|handle|account)\s+is|is|es|:)\s+"
+                           r"(?P<h>@?(?=[\w.#]*[A-Za-z])[A-Za-z0-9_]+(?:[._][A-Za-z0-9_]+)+(?:#\d{4})?\b"
+                           r"|@?(?=[\w]*[A-Za-z])(?=[\w]*\d)[A-Za-z0-9_]{4,30}(?:#\d{4})?\b)".replace("{_APOS}", _APOS),
+                           re.IGNORECASE)
+
+
+def handles_after_platform(text: str) -> list[tuple[int, int]]:
+    found = []
+    for platform in _PLATFORM.finditer(text):
+        window = text[platform.end(): platform.end() + 120]
+        for match in _HANDLE_LATER.finditer(window):
+            token = match.group("h")
+            if EMAIL.fullmatch(token) or re.fullmatch(rf"\d+(?:\.\d+)?{_UNIT_SUFFIX}", token, re.IGNORECASE):
+                continue  # "is 10mg", "its 3.5mg"
+            found.append((platform.end() + match.start("h"), platform.end() + match.end("h")))
     return found
 
 
@@ -339,14 +516,18 @@ def finders(lists: NameLists) -> dict[str, list]:
         "EMAIL": [lambda t: _spans(EMAIL, t)],
         "URL": [lambda t: _spans(URL, t)],
         "SOCIAL_HANDLE": [lambda t: _spans(HANDLE_AT, t), lambda t: _spans(HANDLE_SHAPE, t),
-                          lambda t: handles_after_cues(t, lists)],
-        "STREET_ADDRESS": [lambda t: _spans(STREET_WITH_NUMBER, t), lambda t: [m.span(m.lastgroup) for m in STREET_NAMED.finditer(t)],
+                          lambda t: _spans(DISCORD_TAG, t), lambda t: handles_after_cues(t, lists),
+                          handles_after_platform],
+        "STREET_ADDRESS": [lambda t: with_units(t, _spans(STREET_WITH_NUMBER, t)),
+                           lambda t: with_units(t, [m.span(m.lastgroup) for m in STREET_NAMED.finditer(t)]),
                            lambda t: _spans(PO_BOX, t), lambda t: _spans(ROUTE, t), lambda t: _spans(UNIT_ALONE, t),
-                           spanish_streets, lambda t: _spans(FRENCH_STREET, t), lambda t: _spans(GERMAN_STREET, t)],
+                           lambda t: with_units(t, spanish_streets(t)), lambda t: with_units(t, _spans(FRENCH_STREET, t)),
+                           lambda t: _spans(GERMAN_STREET, t), lambda t: with_units(t, unit_civic_streets(t, lists))],
         "DATE_OF_BIRTH": [lambda t: _spans(BIRTH_DATE, t, "pii")],
         "FULL_DATE": [lambda t: _spans(FULL_DATE, t)],
         "OTHER_ID": [lambda t: _spans(ID_CUE, t, "pii"), lambda t: _spans(ID_SHAPE, t), lambda t: _spans(SSN, t)],
         "PHONE": [lambda t: _spans(PHONE, t)],
         "LONG_NUMBER": [lambda t: _spans(LONG_NUMBER, t)],
-        "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists)],
+        "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists),
+                   lambda t: names_before_here(t, lists)],
     }

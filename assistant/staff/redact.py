@@ -10,7 +10,7 @@ numbers, ids and long numbers. Each is replaced by a placeholder of its kind ("[
 
 Nothing here reaches the network: Presidio's e-mail and URL recognizers (tldextract, which would
 download the public suffix list) are not used, and the model is loaded from its installed files.
-Loaded once per process, on first use (~2 s, ~170 MB; ~4 ms a message): the question log calls it
+Loaded once per process, on first use (~1.5 s, ~180 MB; ~4 ms a message): the question log calls it
 from its writer thread, off the visitor's reply. Any failure raises; the log then stores nothing.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders
+from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders, surname_end
 
 PLACEHOLDERS = {
     "EMAIL": "[email]",
@@ -64,6 +64,12 @@ NAMES_FILES = {
     "dist.female.first": "bd2f310fc4e5d5e5ea122c9d4342c9821145823118eb20db1647f305ec77b358",
     "dist.all.last": "b0e2b3743ccbad641ca48b344c24cdebcd1d9a1f76dc6dbf05986f2919f0b4e1",
 }
+# pyspellchecker's English word list (0.9.1, MIT): a lowercase word after "my wife is" / "hi this is" that
+# is no English word ("bex", "priya") is a name; one that is ("sober", "urgent") is not.
+DICTIONARY_PACKAGE = "spellchecker"
+DICTIONARY_FILES = {
+    "resources/en.json.gz": "2474a48af86fd81dccea9edd0bba6cd36dd2ecedc0ae217cefcb233bba28613c",
+}
 MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
 
 
@@ -97,7 +103,17 @@ def load_name_lists() -> NameLists:
     from spacy.lang.es.stop_words import STOP_WORDS as ES
 
     return NameLists(column("dist.male.first") | column("dist.female.first"), column("dist.all.last"),
-                     frozenset(EN) | frozenset(ES) | NOT_A_NAME)
+                     frozenset(EN) | frozenset(ES) | NOT_A_NAME, load_english_words())
+
+
+def load_english_words() -> frozenset[str]:
+    import gzip
+    import json
+
+    folder = _package_dir(DICTIONARY_PACKAGE, "English word list")
+    check_files(folder, DICTIONARY_FILES, "English word list")
+    with gzip.open(folder / "resources/en.json.gz", "rt", encoding="utf-8") as handle:
+        return frozenset(word for word in json.load(handle) if word.isalpha())
 
 
 class _SkipDeepLearning:
@@ -188,9 +204,12 @@ class Redactor:
             if result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer":
                 trimmed = self._person(text, result.start, result.end)
                 if trimmed:
-                    found.append((*trimmed, "PERSON"))
+                    found.append((trimmed[0], surname_end(text, trimmed[1], self.lists), "PERSON"))
                 continue
-            found.append((result.start, result.end, result.entity_type))
+            end = result.end
+            if result.entity_type == "PERSON":  # a surname after a name found by a cue: "[name] Washington"
+                end = surname_end(text, end, self.lists)
+            found.append((result.start, end, result.entity_type))
         found.sort()
         merged: list[list] = []
         for start, end, entity in found:

@@ -60,6 +60,12 @@ def redactor():
     ("soy Carmen, mi hijo Diego tiene 17 años", ["Carmen", "Diego"], "[name]"),
     ("nací el 3 de marzo de 1985", ["marzo", "1985"], "[date of birth]"),
     ("hola, me llamo lucía fernández", ["lucía", "fernández"], "[name]"),
+    # after the first blind set: words as names, a surname after the model's name, a lowercase name
+    ("my husband Will says he will stop", ["Will"], "[name]"),
+    ("I talked to Marcus Jefferson about it", ["Marcus", "Jefferson"], "[name]"),
+    ("my girlfriend is kenzie and she drinks", ["kenzie"], "[name]"),
+    ("we live at Flat 3, 9 Orchard Mews", ["Flat 3", "Orchard"], "[address]"),
+    ("add me on discord sobersteve#1182", ["sobersteve", "1182"], "[handle]"),
 ])
 def test_personal_details_are_removed(redactor, text, hidden, placeholder):
     redacted = redactor(text)
@@ -82,6 +88,9 @@ def test_personal_details_are_removed(redactor, text, hidden, placeholder):
     "vivo en la calle desde hace meses, ¿hay refugios?",
     "soy adicto y quiero dejarlo",
     "my insta is private, can I message you there",
+    "it's May and my husband is struggling, is there hope",
+    "hi this is urgent, my dad texted me from Washington",
+    "time goes by so slow, my sponsor Big Book study helps",
 ])
 def test_words_staff_need_survive(redactor, text):
     assert redactor(text) == text
