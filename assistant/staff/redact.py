@@ -22,7 +22,8 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_patterns import CAPITALISED, NOT_A_NAME, NameLists, finders, surname_end
+from assistant.staff.pii_patterns import CAPITALISED, NameLists, finders, surname_end
+from assistant.staff.pii_words import NOT_A_NAME
 
 PLACEHOLDERS = {
     "EMAIL": "[email]",

@@ -2,7 +2,6 @@
 import pytest
 
 from assistant.staff.pii_patterns import (
-    NOT_A_NAME,
     NameLists,
     finders,
     handles_after_platform,
@@ -11,6 +10,7 @@ from assistant.staff.pii_patterns import (
     names_in_lists,
     surname_end,
 )
+from assistant.staff.pii_words import NOT_A_NAME
 
 LISTS = NameLists(first=frozenset({"tyler", "maria", "jake", "emma", "lucia", "destiny", "carmen", "will"}),
                   last=frozenset({"lopez", "fernandez"}), stop=NOT_A_NAME | {"i", "and"})
