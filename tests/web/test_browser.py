@@ -517,3 +517,120 @@ def test_staff_page_logs_in_answers_and_names_the_runner_up(seed_assistant, brow
             assert widget.foreign_requests == []
         finally:
             page.close()
+
+
+# -- issue #19, second round: a frightened visitor on a small phone -------------------------------
+def _feedback_shown(widget, row: int) -> bool:
+    """Whether the `row`-th reply (0 = first) shows Like and Dislike."""
+    return widget.page.evaluate(
+        """(n) => { const row = document.querySelectorAll('#chat .message-row.bot-row')[n];
+        const like = row && row.querySelector('button[aria-label="Like"]');
+        return !!like && like.getBoundingClientRect().height > 0; }""", row)
+
+
+def test_a_crisis_reply_cannot_be_rated_and_thanks_show_beside_the_button_pressed(widget):
+    widget.open("?region=US")
+    widget.ask("what is group therapy")
+    widget.ask("i want to end my life tonight")
+    widget.page.wait_for_function(
+        """() => { const rows = document.querySelectorAll('#chat .message-row.bot-row');
+        return rows.length === 2 && [...rows[1].querySelectorAll('button')].every(b => b.offsetParent === null); }""",
+        timeout=5_000)
+    assert _feedback_shown(widget, 0)  # an ordinary answer keeps them
+    widget.page.locator("#chat .message-row.bot-row").first.scroll_into_view_if_needed()
+    widget.page.locator('#chat .message-row.bot-row').first.locator('button[aria-label="Like"]').click()
+    thanks = widget.page.locator("#chat .message-row.bot-row").first.get_by_text("Thanks for letting us know.")
+    thanks.wait_for(timeout=10_000)
+    box = thanks.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], box  # on the screen, where they pressed
+    assert widget.page.locator("#chat [role=status]").count() == 1
+
+
+def _clear(widget):
+    widget.page.locator('#chat button[aria-label="Clear"]').click()
+
+
+def test_clear_asks_first_and_keeps_the_crisis_lines(widget):
+    widget.open("?region=US")
+    widget.ask("i want to end my life tonight")
+    widget.crisis_block_in_view()
+    _clear(widget)
+    confirm = widget.page.locator("#clear-confirm")
+    confirm.wait_for(state="visible", timeout=5_000)
+    assert widget.page.evaluate("document.activeElement.id") == "clear-keep"  # the safe choice has the focus
+    assert widget.bot_messages.count() == 1  # nothing cleared yet
+    widget.page.locator("#clear-keep").click()
+    confirm.wait_for(state="hidden", timeout=5_000)
+    assert widget.bot_messages.count() == 1
+    _clear(widget)
+    widget.page.keyboard.press("Escape")  # Escape keeps it too
+    confirm.wait_for(state="hidden", timeout=5_000)
+    assert widget.bot_messages.count() == 1
+    _clear(widget)
+    widget.page.locator("#clear-yes").click()
+    widget.page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0",
+                                  timeout=5_000)
+    assert widget.page.locator('#crisis-block a[href="tel:911"]').first.is_visible()  # the lines stay
+    assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:911"]').is_visible()
+    # A new conversation: its first answer is an ordinary one, rated as such (the old crisis turn is gone).
+    assert "Source:" in widget.ask("what is group therapy")
+    widget.page.wait_for_function(
+        "(() => { const b = document.querySelector('#chat .bot-row button[aria-label=\"Like\"]');"
+        " return b && b.offsetParent !== null; })()", timeout=5_000)
+
+
+NEWEST_REPLY_TOP_SHOWN = """() => {
+  const rows = document.querySelectorAll('#chat .message-row.bot-row');
+  const newest = rows[rows.length - 1];
+  let box = newest.parentElement;
+  while (box && !(['auto', 'scroll'].includes(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight))
+    box = box.parentElement;
+  const top = newest.getBoundingClientRect().top, view = box.getBoundingClientRect();
+  return newest.getBoundingClientRect().height > view.height && top >= view.top - 1 && top < view.top + 40;
+}"""
+
+
+def test_a_long_reply_is_shown_from_its_start(widget):
+    """At 360 px the crisis reply is taller than the chat: it opens at its first line, not its last."""
+    widget.open("?region=US")
+    widget.ask("what is group therapy")
+    widget.ask("how long does group therapy last")
+    widget.ask("i want to end my life tonight")
+    widget.page.wait_for_function(NEWEST_REPLY_TOP_SHOWN, timeout=5_000)
+    widget.screenshot("long-reply-start-360px")
+
+
+EMBED_HOST = """<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="margin:0"><div style="height:1200px">The site's own text, above.</div>
+<iframe class="faq-widget" src="{src}" title="FAQ" style="display:block;width:100%;height:640px;border:0"></iframe>
+<div style="height:2000px">The site's own text, below.</div></body></html>"""
+
+
+def test_a_crisis_reply_in_an_iframe_does_not_scroll_the_site_around_it(widget, server):
+    page = widget.page
+    page.goto(server.url + "/healthz")
+    page.set_content(EMBED_HOST.format(src=server.url + "/?region=US"))
+    frame = page.frame_locator("iframe.faq-widget")
+    box = frame.locator("#question textarea")
+    box.wait_for(timeout=REPLY_TIMEOUT)
+    # The visitor is at the widget, which is all on the screen with a little of the site above it.
+    page.evaluate("window.scrollTo(0, document.querySelector('iframe').offsetTop - 100)")
+    box.fill("i want to end my life tonight")
+    box.press("Enter")
+    frame.locator("#crisis-block").wait_for(timeout=REPLY_TIMEOUT)
+    inner = page.frames[1]
+    inner.wait_for_function("document.activeElement && document.activeElement.closest('#crisis-block')",
+                            timeout=5_000)  # the page has done its scrolling and moved the focus
+    assert page.evaluate("window.scrollY") == 1100
+    assert inner.evaluate("document.getElementById('crisis-block').getBoundingClientRect().top") < 100
+
+
+def test_the_embed_example_opened_as_a_file_says_how_to_open_it(widget):
+    """Browsers refuse a widget framed by a file:// page (CSP frame-ancestors): the page says what to do."""
+    page = widget.page
+    page.goto((ROOT / "examples" / "embed.html").as_uri())
+    note = page.locator("#opened-as-file")
+    note.wait_for(state="visible", timeout=5_000)
+    assert "python3 -m http.server" in note.inner_text()
+    assert page.locator("iframe.faq-widget").count() == 0
+
