@@ -108,7 +108,7 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         region = gr.Dropdown(choices=[(resources.region(code).name, code) for code in resources.regions],
                              value=handlers.default_region, label="Crisis lines for", filterable=False,
                              elem_id="region")
-        gr.Markdown(f"## {TITLE}\n\n{INTRO}", elem_id="intro")
+        gr.Markdown(f"# {TITLE}\n\n{INTRO}", elem_id="intro")  # the page's one h1
         crisis_block = gr.Markdown(visible=False, elem_id="crisis-block")
         chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="min(60vh, 520px)",
                              sanitize_html=True, allow_tags=False, render_markdown=True, layout="panel",

@@ -3,6 +3,8 @@
 Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it in CI). Playwright's own
 browser download is not used (no internet). Screenshots go to test-artifacts/ (gitignored).
 """
+import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +20,10 @@ PHONE = {"width": 360, "height": 740}
 REGION_NAMES = {"US": "United States", "CA": "Canada", "UK": "United Kingdom", "IE": "Ireland", "AU": "Australia",
                 "NZ": "New Zealand"}
 REPLY_TIMEOUT = 30_000  # ms
+# axe-core, the accessibility checker, from npm (`make install` puts it here; the version is pinned in the Makefile).
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# `make screenshots` sets this to docs/screenshots: the accessibility test saves each screen it checks there.
+SCREENSHOTS = os.environ.get("WIDGET_SCREENSHOTS")
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(),
@@ -295,7 +301,7 @@ def test_text_has_readable_contrast(widget, theme):
     widget.crisis_block_in_view()
     widget.ask("what is the best pizza topping")  # the crisis block stays; suggestion buttons appear
     widget.page.locator("#suggestions button:visible").first.wait_for(timeout=REPLY_TIMEOUT)
-    selectors = ["#crisis-block h3", "#crisis-block a", "#crisis-block li strong", "#ask",
+    selectors = ["#crisis-block h2", "#crisis-block a", "#crisis-block li strong", "#ask",
                  "#widget-footer p", '#chat [data-testid="bot"] p', "#intro p", "#suggestions button",
                  "#quick-exit", "#help-bar p:not([hidden]) a"]
     ratios = {s: widget.page.evaluate(CONTRAST_JS, s) for s in selectors}
@@ -634,3 +640,53 @@ def test_the_embed_example_opened_as_a_file_says_how_to_open_it(widget):
     assert "python3 -m http.server" in note.inner_text()
     assert page.locator("iframe.faq-widget").count() == 0
 
+
+# -- accessibility: axe-core finds nothing, of any impact, on the screens a visitor meets --------------
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
+                                      where: v.nodes.slice(0, 4).map(n => n.target.join(' '))}));
+}"""
+
+
+def _axe(widget) -> list[dict]:
+    widget.page.wait_for_timeout(400)  # Gradio's fades end: axe must see the colours a visitor sees
+    if not widget.page.evaluate("typeof axe !== 'undefined'"):
+        widget.page.add_script_tag(path=str(AXE))
+    return widget.page.evaluate(AXE_RUN)
+
+
+def _save_screen(widget, name: str) -> None:
+    """For reviewers (`make screenshots`): the phone's screen as the visitor sees it, at 360 px."""
+    if SCREENSHOTS:
+        from PIL import Image  # Pillow comes with Gradio
+
+        path = Path(SCREENSHOTS) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        widget.page.screenshot(path=str(path))
+        # 256 colours, undithered: text stays crisp and the file is less than half the size.
+        Image.open(path).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason=f"needs axe-core at {AXE}: `make install` puts it there "
+                                             "(npm install --prefix .cache/axe axe-core)")
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_finds_no_accessibility_problem(widget, theme):
+    """The first screen, an answer, a fallback and a crisis reply, in the light and dark themes."""
+    widget.open(f"?region=US&__theme={theme}")
+    found = {}
+    found["first-screen"] = _axe(widget)
+    _save_screen(widget, f"first-screen-{theme}")
+    widget.ask("How long does group therapy usually last in aftercare?")
+    found["answer"] = _axe(widget)
+    _save_screen(widget, f"answer-{theme}")
+    widget.ask("what is the best pizza topping")
+    widget.page.locator("#suggestions button:visible").first.wait_for(timeout=REPLY_TIMEOUT)
+    found["fallback"] = _axe(widget)
+    _save_screen(widget, f"fallback-{theme}")
+    widget.ask("i want to end my life tonight")
+    widget.crisis_block_in_view()
+    found["crisis"] = _axe(widget)
+    _save_screen(widget, f"crisis-{theme}")
+    problems = {screen: violations for screen, violations in found.items() if violations}
+    assert not problems, json.dumps(problems, indent=1)

@@ -19,7 +19,14 @@
     });
   };
 
-  new MutationObserver(() => { unlabel(); window.__markCrisisReplies(); }).observe(document.documentElement,
+  // Gradio lists the example questions as role=list with buttons in it, which a list may not hold (axe:
+  // aria-required-children): they are a group of buttons.
+  const groupExamples = () => document.querySelectorAll('#chat .examples[role=list]').forEach(el => {
+    el.setAttribute('role', 'group');
+    el.setAttribute('aria-label', 'Example questions');
+  });
+
+  new MutationObserver(() => { unlabel(); groupExamples(); window.__markCrisisReplies(); }).observe(document.documentElement,
     {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
 
   // "Thanks for letting us know." is shown beside the Like/Dislike the visitor pressed, not somewhere
