@@ -604,6 +604,14 @@ def test_a_long_reply_is_shown_from_its_start(widget):
     widget.ask("i want to end my life tonight")
     widget.page.wait_for_function(NEWEST_REPLY_TOP_SHOWN, timeout=5_000)
     widget.screenshot("long-reply-start-360px")
+    # A long article passage too: its first line in the chat's box and on the screen.
+    assert "Source:" in widget.ask("Breaking the isolation: group therapy in aftercare programs")
+    widget.page.wait_for_function("""() => {
+      const rows = document.querySelectorAll('#chat .message-row.bot-row');
+      const top = rows[rows.length - 1].getBoundingClientRect().top;
+      const chat = document.getElementById('chat').getBoundingClientRect();
+      return top >= chat.top - 1 && top < chat.top + 60 && top >= 0 && top < innerHeight - 80;
+    }""", timeout=5_000)
 
 
 EMBED_HOST = """<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
@@ -688,5 +696,8 @@ def test_axe_finds_no_accessibility_problem(widget, theme):
     widget.crisis_block_in_view()
     found["crisis"] = _axe(widget)
     _save_screen(widget, f"crisis-{theme}")
+    widget.page.locator('#chat button[aria-label="Clear"]').click()  # and the question before clearing
+    widget.page.locator("#clear-confirm").wait_for(state="visible", timeout=5_000)
+    found["clear-confirm"] = _axe(widget)
     problems = {screen: violations for screen, violations in found.items() if violations}
     assert not problems, json.dumps(problems, indent=1)

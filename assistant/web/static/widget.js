@@ -39,8 +39,9 @@
     const thanks = document.createElement('span');
     thanks.className = 'feedback-thanks';
     thanks.setAttribute('role', 'status');
-    thanks.textContent = text;
     buttons.appendChild(thanks);
+    // The text goes into the status region once it is in the page, so screen readers announce it.
+    requestAnimationFrame(() => { thanks.textContent = text; });
   };
 
   // Clear asks first, in the page: one mistaken tap must not wipe the conversation. The confirmation is
