@@ -564,11 +564,17 @@ def test_clear_asks_first_and_keeps_the_crisis_lines(widget):
     confirm = widget.page.locator("#clear-confirm")
     confirm.wait_for(state="visible", timeout=5_000)
     assert widget.page.evaluate("document.activeElement.id") == "clear-keep"  # the safe choice has the focus
+    box = confirm.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box  # on the screen
     assert widget.bot_messages.count() == 1  # nothing cleared yet
     widget.page.locator("#clear-keep").click()
     confirm.wait_for(state="hidden", timeout=5_000)
     assert widget.bot_messages.count() == 1
+    widget.page.evaluate("window.scrollTo(0, 0)")  # Clear pressed with the chat reaching below the screen
     _clear(widget)
+    confirm.wait_for(state="visible", timeout=5_000)
+    box = confirm.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
     widget.page.keyboard.press("Escape")  # Escape keeps it too
     confirm.wait_for(state="hidden", timeout=5_000)
     assert widget.bot_messages.count() == 1

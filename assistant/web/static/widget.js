@@ -65,6 +65,9 @@
       event.preventDefault();
       event.stopImmediatePropagation();
       box.hidden = false;
+      // On the screen (it sits under the chat, which may reach below it); this page's own scroll only.
+      const rect = box.getBoundingClientRect();
+      if (rect.bottom > innerHeight) window.scrollBy(0, Math.ceil(Math.min(rect.bottom - innerHeight + 8, rect.top)));
       box.querySelector('#clear-keep').focus({preventScroll: true});
     } else if (target.closest('#clear-yes')) {
       closeConfirm(document.querySelector('#question textarea'));
