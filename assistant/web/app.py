@@ -94,8 +94,8 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         value = data.value
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
-    def feedback(entry_ids: dict, data: gr.LikeData):
-        return handlers.feedback(entry_ids, data.index, data.liked)
+    def feedback(entry_ids: dict, crisis_turns: dict, data: gr.LikeData):
+        return handlers.feedback(entry_ids, data.index, data.liked, crisis_turns)
 
     def ask(question: str, region: str | None = None, request: gr.Request = None) -> dict[str, Any]:
         """Ask the assistant one question; returns the JSON contract (Response.to_dict())."""
@@ -153,7 +153,7 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         region.change(None, region, None, js=_static("switch-help-bar.js"))
         region.change(region_changed, [region, crisis_text, chatbot, crisis_turns], [crisis_block, chatbot],
                       api_visibility="private", queue=False)
-        chatbot.like(feedback, [entry_ids], feedback_status, api_visibility="private", queue=False,
+        chatbot.like(feedback, [entry_ids, crisis_turns], feedback_status, api_visibility="private", queue=False,
                      show_progress="hidden").then(None, feedback_status,
                                                   js="(text) => window.__showFeedbackThanks(text)")
         # A cleared chat starts again: no feedback ids or crisis turns of the old one. The crisis block stays.
