@@ -12,7 +12,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install index run test check eval bench clean
+.PHONY: install index run test check eval bench clean screenshots
+
+# axe-core (npm), the accessibility checker the browser test runs in the page; without npm that test is skipped.
+AXE_VERSION := 4.14.1
+AXE_STAMP   := .cache/axe/.installed-$(AXE_VERSION)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +25,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(AXE_STAMP)
+
+$(AXE_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix .cache/axe --no-audit --no-fund --silent axe-core@$(AXE_VERSION) && touch $@; \
+	else echo "npm not found: the accessibility test (axe-core) will be skipped (apt-get install -y npm)"; fi
 
 index: install
 	$(BIN)/python -m assistant build --if-stale $(if $(FORCE),--force)
@@ -35,6 +44,10 @@ test: install
 	$(BIN)/ruff check assistant tests benchmarks app.py
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# docs/screenshots/*.png for reviewers: the screens the accessibility test checks, at 360 px, light and dark.
+screenshots: install
+	WIDGET_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -rs tests/web/test_browser.py -k test_axe_finds
 
 # Exit 1 means findings (warnings), which staff read and weigh: not a failure of `make`. Exit 2
 # (the files are invalid) still fails.

@@ -36,19 +36,21 @@ SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica N
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 STATIC = Path(__file__).resolve().parent / "static"
 # Gradio scopes `css` to the app's content; the page padding outside it is set from <head>.
-HEAD = ("<style>@media (max-width: 480px) { .main.fillable { padding-left: 8px !important; "
-        "padding-right: 8px !important; } }</style>"
-        # Gradio names each chat message by its Markdown source ("**If you are…** [911](tel:911)"), and a
-        # name on a plain div is not allowed (axe: aria-prohibited-attr): without it, screen readers read
-        # the message as shown.
-        "<script>new MutationObserver(() => document.querySelectorAll("
-        "'#chat .message[aria-label], #chat [data-testid=bot][aria-label], #chat [data-testid=user][aria-label]')"
-        ".forEach(el => el.removeAttribute('aria-label'))).observe(document.documentElement, "
-        "{subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});</script>")
+HEAD_STYLE = ("<style>@media (max-width: 480px) { .main.fillable { padding-left: 8px !important; "
+              "padding-right: 8px !important; } }</style>")
+# Asked before Gradio's Clear empties the chat (static/widget.js shows it and presses Clear on "Clear").
+CLEAR_CONFIRM = ('<div id="clear-confirm" role="alertdialog" aria-labelledby="clear-confirm-text" hidden>'
+                 '<p id="clear-confirm-text">Clear the whole conversation? The crisis lines stay at the top of '
+                 'the page.</p><button type="button" id="clear-keep">Keep it</button> '
+                 '<button type="button" id="clear-yes">Clear</button></div>')
 
 
 def _static(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
+
+
+def _head() -> str:
+    return f"{HEAD_STYLE}<script>{_static('widget.js')}</script>"
 
 
 def build_app(assistant, default_region: str | None = None, fastapi_app=None, path: str = "/",
@@ -92,8 +94,8 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         value = data.value
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
-    def feedback(entry_ids: dict, data: gr.LikeData):
-        return handlers.feedback(entry_ids, data.index, data.liked)
+    def feedback(entry_ids: dict, crisis_turns: dict, data: gr.LikeData):
+        return handlers.feedback(entry_ids, data.index, data.liked, crisis_turns)
 
     def ask(question: str, region: str | None = None, request: gr.Request = None) -> dict[str, Any]:
         """Ask the assistant one question; returns the JSON contract (Response.to_dict())."""
@@ -106,13 +108,14 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         region = gr.Dropdown(choices=[(resources.region(code).name, code) for code in resources.regions],
                              value=handlers.default_region, label="Crisis lines for", filterable=False,
                              elem_id="region")
-        gr.Markdown(f"## {TITLE}\n\n{INTRO}", elem_id="intro")
+        gr.Markdown(f"# {TITLE}\n\n{INTRO}", elem_id="intro")  # the page's one h1
         crisis_block = gr.Markdown(visible=False, elem_id="crisis-block")
         chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="min(60vh, 520px)",
                              sanitize_html=True, allow_tags=False, render_markdown=True, layout="panel",
-                             feedback_options=("Like", "Dislike"), buttons=[], autoscroll=True,
+                             feedback_options=("Like", "Dislike"), buttons=[], autoscroll=False,
                              latex_delimiters=[], placeholder=None,
                              examples=[{"text": question} for question in EXAMPLES])
+        gr.HTML(CLEAR_CONFIRM, elem_id="clear-confirm-box", padding=False)
         with gr.Column(visible=False, elem_id="suggestions") as suggestion_box:
             gr.Markdown("**Did you mean:**")
             suggestion_buttons = [gr.Button("", visible=False, size="sm", variant="secondary") for _ in range(n)]
@@ -121,7 +124,8 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
                              scale=4, min_width=200, lines=1, max_lines=4, autofocus=False,
                              max_length=assistant.settings.max_question_chars * 10, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
-        feedback_status = gr.Markdown("", elem_id="feedback-status")
+        # Shown beside the Like/Dislike pressed (static/widget.js), not here below the chat.
+        feedback_status = gr.Textbox("", visible=False)
         gr.Markdown(FOOTER, elem_id="widget-footer")
         # Held in the page, not on the server (no gr.State): any worker can answer the next event.
         entry_ids = gr.JSON({}, visible=False)
@@ -134,23 +138,26 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         # queue=False: one plain request per event, answered by whichever worker gets it.
         common = dict(outputs=outputs, api_visibility="private", queue=False, show_progress="minimal",
                       show_progress_on=[chatbot])  # a pending reply must not fade the crisis block
-        show_crisis = _static("show-crisis.js")
+        after_reply = dict(fn=None, inputs=[crisis_turns], js=_static("after-reply.js"))
         inputs = [chatbot, region, entry_ids, crisis_text, crisis_turns]
         # Sending empties the box in the page at once; the reply never touches it, so what the visitor
         # types while it is on its way stays.
         take = dict(fn=None, inputs=[box], outputs=[box, pending], js="(question) => ['', question]",
                     queue=False, api_visibility="private")
-        send.click(**take).then(chat, [pending, *inputs], **common).then(None, js=show_crisis)
-        box.submit(**take).then(chat, [pending, *inputs], **common).then(None, js=show_crisis)
+        send.click(**take).then(chat, [pending, *inputs], **common).then(**after_reply)
+        box.submit(**take).then(chat, [pending, *inputs], **common).then(**after_reply)
         for button in suggestion_buttons:  # asks the suggested vetted question itself
-            button.click(chat, [button, *inputs], **common).then(None, js=show_crisis)
+            button.click(chat, [button, *inputs], **common).then(**after_reply)
         chatbot.example_select(example_chosen, None, pending, api_visibility="private", queue=False).then(
-            chat, [pending, *inputs], **common).then(None, js=show_crisis)
+            chat, [pending, *inputs], **common).then(**after_reply)
         region.change(None, region, None, js=_static("switch-help-bar.js"))
         region.change(region_changed, [region, crisis_text, chatbot, crisis_turns], [crisis_block, chatbot],
                       api_visibility="private", queue=False)
-        chatbot.like(feedback, [entry_ids], feedback_status, api_visibility="private", queue=False,
-                     show_progress="hidden")
+        chatbot.like(feedback, [entry_ids, crisis_turns], feedback_status, api_visibility="private", queue=False,
+                     show_progress="hidden").then(None, feedback_status,
+                                                  js="(text) => window.__showFeedbackThanks(text)")
+        # A cleared chat starts again: no feedback ids or crisis turns of the old one. The crisis block stays.
+        chatbot.clear(lambda: ({}, {}), None, [entry_ids, crisis_turns], api_visibility="private", queue=False)
         # The browser's languages and time zone, read in the page, choose the region (handlers.on_load).
         demo.load(on_load, browser, [region, help_bar], api_visibility="private", queue=False,
                   js="() => [(navigator.languages || [navigator.language]).join(',') + '|' + "
@@ -207,5 +214,5 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
         button_primary_text_color="white", button_primary_background_fill_dark="*primary_600",
         input_placeholder_color="*neutral_500", link_text_color="*primary_700")
     return gr.mount_gradio_app(api, demo, path=path, allowed_paths=[], footer_links=[], theme=theme,
-                               css=_static("widget.css"), head=HEAD, show_error=False, pwa=False, mcp_server=False,
+                               css=_static("widget.css"), head=_head(), show_error=False, pwa=False, mcp_server=False,
                                ssr_mode=False)

@@ -132,7 +132,11 @@ class Handlers:
             region = region_from_browser(browser, resources.regions) or self.default_region
         return region, render_help_bars(resources, region)
 
-    def feedback(self, entry_ids: dict, index: Any, liked: bool) -> str:
+    def feedback(self, entry_ids: dict, index: Any, liked: bool, crisis_turns: dict | None = None) -> str:
+        """Thanks for a rating (recorded only when logging is on); a crisis reply is never rated (the page
+        shows it no thumbs, and a tap in the moment before they are hidden counts for nothing)."""
+        if str(index) in (crisis_turns or {}):
+            return ""
         ids = (entry_ids or {}).get(str(index), []) if isinstance(index, int) else []
         for entry_id in ids or [None]:
             if record_feedback(entry_id, bool(liked), enabled=self.assistant.settings.log_questions) and entry_id:

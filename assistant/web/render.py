@@ -36,7 +36,7 @@ def render_crisis_block(crisis: dict[str, Any]) -> str:
     """The block that stays above the chat once a crisis was detected: the headline and one
     tap-to-call / tap-to-text button per line (the full crisis message is in the chat turn)."""
     headline = crisis.get("headline") or "If you are in danger right now, call your local emergency number."
-    lines = [f"### {vetted_markdown(headline)}"]
+    lines = [f"## {vetted_markdown(headline)}"]  # under the page's h1 (headings go down one level at a time)
     for resource in crisis.get("resources") or []:
         links = []
         tel = resource.get("tel_link") or resource.get("tel")

@@ -3,6 +3,8 @@
 Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it in CI). Playwright's own
 browser download is not used (no internet). Screenshots go to test-artifacts/ (gitignored).
 """
+import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +20,10 @@ PHONE = {"width": 360, "height": 740}
 REGION_NAMES = {"US": "United States", "CA": "Canada", "UK": "United Kingdom", "IE": "Ireland", "AU": "Australia",
                 "NZ": "New Zealand"}
 REPLY_TIMEOUT = 30_000  # ms
+# axe-core, the accessibility checker, from npm (`make install` puts it here; the version is pinned in the Makefile).
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# `make screenshots` sets this to docs/screenshots: the accessibility test saves each screen it checks there.
+SCREENSHOTS = os.environ.get("WIDGET_SCREENSHOTS")
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(),
@@ -295,7 +301,7 @@ def test_text_has_readable_contrast(widget, theme):
     widget.crisis_block_in_view()
     widget.ask("what is the best pizza topping")  # the crisis block stays; suggestion buttons appear
     widget.page.locator("#suggestions button:visible").first.wait_for(timeout=REPLY_TIMEOUT)
-    selectors = ["#crisis-block h3", "#crisis-block a", "#crisis-block li strong", "#ask",
+    selectors = ["#crisis-block h2", "#crisis-block a", "#crisis-block li strong", "#ask",
                  "#widget-footer p", '#chat [data-testid="bot"] p', "#intro p", "#suggestions button",
                  "#quick-exit", "#help-bar p:not([hidden]) a"]
     ratios = {s: widget.page.evaluate(CONTRAST_JS, s) for s in selectors}
@@ -517,3 +523,187 @@ def test_staff_page_logs_in_answers_and_names_the_runner_up(seed_assistant, brow
             assert widget.foreign_requests == []
         finally:
             page.close()
+
+
+# -- issue #19, second round: a frightened visitor on a small phone -------------------------------
+def _feedback_shown(widget, row: int) -> bool:
+    """Whether the `row`-th reply (0 = first) shows Like and Dislike."""
+    return widget.page.evaluate(
+        """(n) => { const row = document.querySelectorAll('#chat .message-row.bot-row')[n];
+        const like = row && row.querySelector('button[aria-label="Like"]');
+        return !!like && like.getBoundingClientRect().height > 0; }""", row)
+
+
+def test_a_crisis_reply_cannot_be_rated_and_thanks_show_beside_the_button_pressed(widget):
+    widget.open("?region=US")
+    widget.ask("what is group therapy")
+    widget.ask("i want to end my life tonight")
+    widget.page.wait_for_function(
+        """() => { const rows = document.querySelectorAll('#chat .message-row.bot-row');
+        return rows.length === 2 && [...rows[1].querySelectorAll('button')].every(b => b.offsetParent === null); }""",
+        timeout=5_000)
+    assert _feedback_shown(widget, 0)  # an ordinary answer keeps them
+    widget.page.locator("#chat .message-row.bot-row").first.scroll_into_view_if_needed()
+    widget.page.locator('#chat .message-row.bot-row').first.locator('button[aria-label="Like"]').click()
+    thanks = widget.page.locator("#chat .message-row.bot-row").first.get_by_text("Thanks for letting us know.")
+    thanks.wait_for(timeout=10_000)
+    box = thanks.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], box  # on the screen, where they pressed
+    assert widget.page.locator("#chat [role=status]").count() == 1
+
+
+def _clear(widget):
+    widget.page.locator('#chat button[aria-label="Clear"]').click()
+
+
+def test_clear_asks_first_and_keeps_the_crisis_lines(widget):
+    widget.open("?region=US")
+    widget.ask("i want to end my life tonight")
+    widget.crisis_block_in_view()
+    _clear(widget)
+    confirm = widget.page.locator("#clear-confirm")
+    confirm.wait_for(state="visible", timeout=5_000)
+    assert widget.page.evaluate("document.activeElement.id") == "clear-keep"  # the safe choice has the focus
+    box = confirm.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box  # on the screen
+    assert widget.bot_messages.count() == 1  # nothing cleared yet
+    widget.page.locator("#clear-keep").click()
+    confirm.wait_for(state="hidden", timeout=5_000)
+    assert widget.bot_messages.count() == 1
+    widget.page.evaluate("window.scrollTo(0, 0)")  # Clear pressed with the chat reaching below the screen
+    _clear(widget)
+    confirm.wait_for(state="visible", timeout=5_000)
+    box = confirm.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+    widget.page.keyboard.press("Escape")  # Escape keeps it too
+    confirm.wait_for(state="hidden", timeout=5_000)
+    assert widget.bot_messages.count() == 1
+    _clear(widget)
+    widget.page.locator("#clear-yes").click()
+    widget.page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0",
+                                  timeout=5_000)
+    assert widget.page.locator('#crisis-block a[href="tel:911"]').first.is_visible()  # the lines stay
+    assert widget.page.locator('#help-bar p:not([hidden]) a[href="tel:911"]').is_visible()
+    # A new conversation: its first answer is an ordinary one, rated as such (the old crisis turn is gone).
+    assert "Source:" in widget.ask("what is group therapy")
+    widget.page.wait_for_function(
+        "(() => { const b = document.querySelector('#chat .bot-row button[aria-label=\"Like\"]');"
+        " return b && b.offsetParent !== null; })()", timeout=5_000)
+
+
+NEWEST_REPLY_TOP_SHOWN = """() => {
+  const rows = document.querySelectorAll('#chat .message-row.bot-row');
+  const newest = rows[rows.length - 1];
+  let box = newest.parentElement;
+  while (box && !(['auto', 'scroll'].includes(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight))
+    box = box.parentElement;
+  const top = newest.getBoundingClientRect().top, view = box.getBoundingClientRect();
+  return newest.getBoundingClientRect().height > view.height && top >= view.top - 1 && top < view.top + 40;
+}"""
+
+
+def test_a_long_reply_is_shown_from_its_start(widget):
+    """At 360 px the crisis reply is taller than the chat: it opens at its first line, not its last."""
+    widget.open("?region=US")
+    widget.ask("what is group therapy")
+    widget.ask("how long does group therapy last")
+    widget.ask("i want to end my life tonight")
+    widget.page.wait_for_function(NEWEST_REPLY_TOP_SHOWN, timeout=5_000)
+    widget.screenshot("long-reply-start-360px")
+    # A long article passage too: its first line in the chat's box and on the screen.
+    assert "Source:" in widget.ask("Breaking the isolation: group therapy in aftercare programs")
+    widget.page.wait_for_function("""() => {
+      const rows = document.querySelectorAll('#chat .message-row.bot-row');
+      const top = rows[rows.length - 1].getBoundingClientRect().top;
+      const chat = document.getElementById('chat').getBoundingClientRect();
+      return top >= chat.top - 1 && top < chat.top + 60 && top >= 0 && top < innerHeight - 80;
+    }""", timeout=5_000)
+
+
+EMBED_HOST = """<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="margin:0"><div style="height:1200px">The site's own text, above.</div>
+<iframe class="faq-widget" src="{src}" title="FAQ" style="display:block;width:100%;height:640px;border:0"></iframe>
+<div style="height:2000px">The site's own text, below.</div></body></html>"""
+
+
+def test_a_crisis_reply_in_an_iframe_does_not_scroll_the_site_around_it(widget, server):
+    page = widget.page
+    page.goto(server.url + "/healthz")
+    page.set_content(EMBED_HOST.format(src=server.url + "/?region=US"))
+    frame = page.frame_locator("iframe.faq-widget")
+    box = frame.locator("#question textarea")
+    box.wait_for(timeout=REPLY_TIMEOUT)
+    # The visitor is at the widget, which is all on the screen with a little of the site above it.
+    page.evaluate("window.scrollTo(0, document.querySelector('iframe').offsetTop - 100)")
+    box.fill("i want to end my life tonight")
+    box.press("Enter")
+    frame.locator("#crisis-block").wait_for(timeout=REPLY_TIMEOUT)
+    inner = page.frames[1]
+    inner.wait_for_function("document.activeElement && document.activeElement.closest('#crisis-block')",
+                            timeout=5_000)  # the page has done its scrolling and moved the focus
+    assert page.evaluate("window.scrollY") == 1100
+    assert inner.evaluate("document.getElementById('crisis-block').getBoundingClientRect().top") < 100
+
+
+def test_the_embed_example_opened_as_a_file_says_how_to_open_it(widget):
+    """Browsers refuse a widget framed by a file:// page (CSP frame-ancestors): the page says what to do."""
+    page = widget.page
+    page.goto((ROOT / "examples" / "embed.html").as_uri())
+    note = page.locator("#opened-as-file")
+    note.wait_for(state="visible", timeout=5_000)
+    assert "python3 -m http.server" in note.inner_text()
+    assert page.locator("iframe.faq-widget").count() == 0
+
+
+# -- accessibility: axe-core finds nothing, of any impact, on the screens a visitor meets --------------
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
+                                      where: v.nodes.slice(0, 4).map(n => n.target.join(' '))}));
+}"""
+
+
+def _axe(widget) -> list[dict]:
+    widget.page.wait_for_timeout(400)  # Gradio's fades end: axe must see the colours a visitor sees
+    if not widget.page.evaluate("typeof axe !== 'undefined'"):
+        widget.page.add_script_tag(path=str(AXE))
+    return widget.page.evaluate(AXE_RUN)
+
+
+def _save_screen(widget, name: str) -> None:
+    """For reviewers (`make screenshots`): the phone's screen as the visitor sees it, at 360 px."""
+    if SCREENSHOTS:
+        from PIL import Image  # Pillow comes with Gradio
+
+        path = Path(SCREENSHOTS) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        widget.page.screenshot(path=str(path))
+        # 256 colours, undithered: text stays crisp and the file is less than half the size.
+        Image.open(path).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason=f"needs axe-core at {AXE}: `make install` puts it there "
+                                             "(npm install --prefix .cache/axe axe-core)")
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_finds_no_accessibility_problem(widget, theme):
+    """The first screen, an answer, a fallback and a crisis reply, in the light and dark themes."""
+    widget.open(f"?region=US&__theme={theme}")
+    found = {}
+    found["first-screen"] = _axe(widget)
+    _save_screen(widget, f"first-screen-{theme}")
+    widget.ask("How long does group therapy usually last in aftercare?")
+    found["answer"] = _axe(widget)
+    _save_screen(widget, f"answer-{theme}")
+    widget.ask("what is the best pizza topping")
+    widget.page.locator("#suggestions button:visible").first.wait_for(timeout=REPLY_TIMEOUT)
+    found["fallback"] = _axe(widget)
+    _save_screen(widget, f"fallback-{theme}")
+    widget.ask("i want to end my life tonight")
+    widget.crisis_block_in_view()
+    found["crisis"] = _axe(widget)
+    _save_screen(widget, f"crisis-{theme}")
+    widget.page.locator('#chat button[aria-label="Clear"]').click()  # and the question before clearing
+    widget.page.locator("#clear-confirm").wait_for(state="visible", timeout=5_000)
+    found["clear-confirm"] = _axe(widget)
+    problems = {screen: violations for screen, violations in found.items() if violations}
+    assert not problems, json.dumps(problems, indent=1)

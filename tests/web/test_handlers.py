@@ -73,3 +73,16 @@ def test_fallback_buttons_offer_faq_questions_only_and_the_text_does_not_repeat_
     faq_questions = {e.heading for e in seed_assistant.state.serving.entries if e.type == "faq"}
     assert all(label in faq_questions for label in labels if label)
     assert not any(f"- {label}" in history[-1]["content"] for label in labels if label)
+
+
+def test_a_crisis_reply_is_never_rated(seed_assistant, monkeypatch):
+    handlers = handlers_for(seed_assistant)
+    history, entry_ids, crisis_text, crisis_turns, *_ = handlers.chat("i want to kill myself", [], "US", {}, "")
+    history, entry_ids, crisis_text, crisis_turns, *_ = handlers.chat(
+        "how long does group therapy last", history, "US", entry_ids, crisis_text, False, crisis_turns)
+    recorded = []
+    monkeypatch.setattr(widget, "record_feedback", lambda entry_id, liked, enabled=False: recorded.append(entry_id))
+    assert handlers.feedback(entry_ids, 1, False, crisis_turns) == ""  # the crisis reply: nothing, no thanks
+    assert recorded == []
+    assert handlers.feedback(entry_ids, 3, True, crisis_turns) == widget.FEEDBACK_THANKS
+    assert recorded == entry_ids["3"]
