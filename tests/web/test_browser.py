@@ -221,6 +221,10 @@ def test_did_you_mean_buttons_ask_the_vetted_question(widget, server):
     assert suggested in answer and "Source:" in answer
     widget.page.locator("#suggestions").wait_for(state="hidden", timeout=REPLY_TIMEOUT)
     assert widget.no_horizontal_overflow()
+    # the pressed button is gone: the focus is on the new reply (it fell to <body> before)
+    widget.page.wait_for_function("document.activeElement && document.activeElement.closest('#chat .bot-row')",
+                                  timeout=REPLY_TIMEOUT)
+    assert suggested in widget.page.evaluate("document.activeElement.innerText")
 
 
 def test_keyboard_alone_can_ask_and_rate(widget):

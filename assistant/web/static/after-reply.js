@@ -1,7 +1,7 @@
 // After each reply (client-side only; reads no visitor text). Given the crisis turns (their indexes in the
 // conversation, from the server's reply):
 // - marks the crisis replies, which carry no Like/Dislike (widget.js);
-// - shows the newest reply from its start: the chat's own scroll box is scrolled so the reply's top is at
+// - shows the newest reply from its start (and gives it the focus when nothing has it): the chat's own scroll box is scrolled so the reply's top is at
 //   its top (Gradio's autoscroll would show its end, hiding the start of a long reply);
 // - when the crisis block first appears (or changes), brings it into view, announces it to screen readers
 //   (role=alert) and moves the focus to its first line, so a keyboard or screen-reader user is at the numbers.
@@ -33,6 +33,14 @@
     // The reply's start on the screen too, unless it is a crisis reply: then the crisis block takes the top.
     const crisisReply = window.__crisisTurns.includes(String(all.length - 1));
     if (!crisisReply && (top < 0 || top > innerHeight - 80)) window.scrollBy(0, top - 8);
+    // A "Did you mean" button hides itself once pressed, which drops the focus to <body>: give it to
+    // the new reply instead, so a screen reader reads it and Tab goes on from there. Never taken from
+    // the crisis block's first line, where showCrisis puts it.
+    const active = document.activeElement;
+    if (!active || active === document.body) {
+      newest.setAttribute('tabindex', '-1');
+      newest.focus({preventScroll: true});
+    }
   };
   let crisisTries = 0;
   const showCrisis = () => {
