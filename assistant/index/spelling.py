@@ -22,9 +22,9 @@ WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 def known_misspellings(entries: Iterable) -> dict[str, str]:
     """{misspelt word: the knowledge's word} for the alternates' misspellings (module docstring)."""
     from rapidfuzz import fuzz, process
-    from spellchecker import SpellChecker
 
     from assistant.encoders.model import model_words
+    from assistant.wordlist import english_words
 
     clean: set[str] = set()
     alternate_words: set[str] = set()
@@ -35,10 +35,10 @@ def known_misspellings(entries: Iterable) -> dict[str, str]:
     candidates = sorted(w for w in alternate_words - clean - model_words() if len(w) > 3)
     if not candidates or not clean:
         return {}
-    english = SpellChecker(language="en", distance=1)
+    english = english_words()
     vocabulary = sorted(clean)
     found = {}
-    for word in english.unknown(candidates):
+    for word in (w for w in candidates if w not in english):
         match = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=CUTOFF)
         if match:
             found[word] = match[0]

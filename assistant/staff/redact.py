@@ -67,10 +67,6 @@ NAMES_FILES = {
 }
 # pyspellchecker's English word list (0.9.1, MIT): a lowercase word after "my wife is" / "hi this is" that
 # is no English word ("bex", "priya") is a name; one that is ("sober", "urgent") is not.
-DICTIONARY_PACKAGE = "spellchecker"
-DICTIONARY_FILES = {
-    "resources/en.json.gz": "2474a48af86fd81dccea9edd0bba6cd36dd2ecedc0ae217cefcb233bba28613c",
-}
 MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
 
 
@@ -108,13 +104,9 @@ def load_name_lists() -> NameLists:
 
 
 def load_english_words() -> frozenset[str]:
-    import gzip
-    import json
+    from assistant.wordlist import english_words
 
-    folder = _package_dir(DICTIONARY_PACKAGE, "English word list")
-    check_files(folder, DICTIONARY_FILES, "English word list")
-    with gzip.open(folder / "resources/en.json.gz", "rt", encoding="utf-8") as handle:
-        return frozenset(word for word in json.load(handle) if word.isalpha())
+    return frozenset(word for word in english_words() if word.isalpha())
 
 
 class _SkipDeepLearning:
