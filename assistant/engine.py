@@ -270,7 +270,9 @@ class Assistant:
         return cached
 
     def _screen_only(self, state: State, full_text: str, region: str) -> Response:
-        crisis = state.screen.screen(full_text)  # the model if it answers in time, else the rules
+        # Overloaded: the classifier's multilingual part alone (it never queues on the answering model)
+        classified = state.screen.classify(full_text, use_answering_model=False)
+        crisis = state.screen.screen(full_text, classified=classified)
         crisis_dict = crisis.to_dict()
         language = detect(full_text).code
         if crisis.detected:
@@ -296,13 +298,19 @@ class Assistant:
             # whatever the crisis screen will compare (sentences, clauses): one model call, not two.
             whole = question == full_text  # the screen always sees the whole message
             crisis_texts = screen.texts_to_encode(full_text, have_query_vector=whole)
-            batch = list(dict.fromkeys([*variants, *crisis_texts]))
+            classifier_rows = screen.classifier_rows(full_text)
+            batch = list(dict.fromkeys([*variants, *crisis_texts, *classifier_rows[:1]]))
             pending = self._embed_later(batch)
-            classified = screen.classify(full_text)  # its own model, while the answering model works
+            multilingual = screen.multilingual_vectors(full_text)  # its own model, while the answering model works
             batch_vectors = pending()
             if batch_vectors is not None:
                 vectors = batch_vectors[: len(variants)]
                 encoded = dict(zip(batch, batch_vectors))
+            answering = encoded.get(classifier_rows[0]) if encoded is not None and classifier_rows else None
+            # Without the answering model's vector (it failed or is overloaded) the classifier's
+            # multilingual part scores alone: the screen never waits on that model a second time.
+            classified = screen.classify(full_text, answering_vector=answering, multilingual=multilingual,
+                                         use_answering_model=False)
         reusable = vectors[0] if vectors is not None and question == full_text else None
         # Without vectors (model failed or overloaded) the screen's own encode would wait again: rules only.
         crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded, classified=classified)
@@ -475,7 +483,10 @@ def crisis_classifier():
                 # off for the life of the process.
                 encoder.encode(["warm up"])
                 owner = EncoderThread(encoder, timeout=CLASSIFIER_WAIT)
-                _classifier = CrisisClassifier.load(encoder=owner)
+                from assistant.encoders.model import WEIGHTS_SHA256
+
+                # paired with the answering model's vectors only if it is the model it was trained with
+                _classifier = CrisisClassifier.load(encoder=owner, answering_model=WEIGHTS_SHA256)
             except Exception as exc:  # never let it stop the crisis screen from loading
                 log.error("crisis classifier unavailable, screening with the rules and exemplars: %s", exc)
                 _classifier = False

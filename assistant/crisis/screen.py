@@ -123,7 +123,7 @@ class CrisisScreen(ExemplarLayer):
             return True
         if self.classifier is None:  # no classifier attached: detection alone decides, as before it existed
             return False
-        return risk is None or risk >= self.classifier.thresholds.never_log
+        return risk is None or risk >= self.classifier.never_log
 
     def screen(self, text: str, query_vector: Any = None, use_semantic: bool = True,
                encoded: Mapping[str, Any] | None = None, classified: CrisisResult | None = None) -> CrisisResult:
@@ -146,7 +146,8 @@ class CrisisScreen(ExemplarLayer):
             skipped = "skipped" if self.semantic_enabled else "off"
             if lexical.layer in ("lexicon", "uncertain"):
                 return replace_result(lexical, risk=classified.risk, semantic=skipped)
-            if lexical.layer == "deferred" and classified.risk >= self.classifier.thresholds.lexicon:
+            bars = classified.thresholds or self.classifier.thresholds
+            if lexical.layer == "deferred" and classified.risk >= bars.lexicon:
                 return replace_result(lexical, layer="lexicon", risk=classified.risk, semantic=skipped)
             if classified.detected:
                 return replace_result(classified, guards=lexical.guards, semantic=skipped,
@@ -170,26 +171,58 @@ class CrisisScreen(ExemplarLayer):
                             categories=merge_categories(lexical.categories, semantic.categories))
         return replace_result(semantic, guards=lexical.guards)
 
-    def classify(self, text: str) -> CrisisResult:
-        """The classifier layer: detected, a check-in (short messages), or not detected, with its risk.
-        ``risk`` None: no classifier, or it failed (never raises; the other layers then decide)."""
+    def classifier_rows(self, text: str) -> list[str]:
+        """What the classifier reads of ``text`` (``message_rows``): the engine encodes these with the
+        answering model in its one batch, and passes the vector to ``classify``. Empty without a classifier."""
         if self.classifier is None:
-            return NOT_DETECTED
+            return []
         from .classifier import message_rows
 
+        return message_rows(text)
+
+    def multilingual_vectors(self, text: str):
+        """The classifier's own model on ``classifier_rows(text)`` (None if it fails): the engine runs this
+        while the answering model encodes the question."""
+        rows = self.classifier_rows(text)
+        if not rows:
+            return None
         try:
-            rows = message_rows(text)
+            return self.classifier.encoder.encode(rows)
+        except Exception:
+            return None
+
+    def classify(self, text: str, answering_vector: Any = None, multilingual: Any = None,
+                 use_answering_model: bool = True) -> CrisisResult:
+        """The classifier layer: detected, a check-in (short messages), or not detected, with its risk.
+        ``risk`` None: no classifier, or it failed (never raises; the other layers then decide).
+
+        ``answering_vector``: the answering model's vector of ``classifier_rows(text)[0]``, if the caller
+        has it; else, with ``use_answering_model``, the attached answering model encodes it (a failure
+        or time-out leaves the classifier's multilingual part to score alone). ``multilingual``: its
+        own model's vectors, if the caller already has them."""
+        if self.classifier is None:
+            return NOT_DETECTED
+        try:
+            rows = self.classifier_rows(text)
             if not rows:
                 return CrisisResult(risk=0.0)
-            best = self.classifier.scores(rows)[0]
+            if answering_vector is None and use_answering_model and self._encode is not None:
+                try:
+                    answering_vector = self._encode(rows[:1])[0]
+                except Exception:
+                    answering_vector = None
+            vectors = multilingual if multilingual is not None else self.classifier.encoder.encode(rows)
+            paired = [answering_vector] if answering_vector is not None else None
+            best = self.classifier.scores_of(vectors[:1], paired)[0]
         except Exception:
             return NOT_DETECTED
-        thresholds = self.classifier.thresholds
+        thresholds = best.thresholds or self.classifier.thresholds
         check_in = thresholds.check_in <= best.crisis < thresholds.crisis and len(str(text).split()) <= SHORT_WORDS
         if best.crisis < thresholds.crisis and not check_in:
-            return CrisisResult(risk=best.crisis)
+            return CrisisResult(risk=best.crisis, thresholds=thresholds)
         return CrisisResult(True, best.category, self._segment_third_party(rows[0]), "check_in" if check_in else "classifier",
-                            "classifier", (best.category,), score=best.crisis, check_in=check_in, risk=best.crisis)
+                            "classifier", (best.category,), score=best.crisis, check_in=check_in, risk=best.crisis,
+                            thresholds=thresholds)
 
     def lexicon(self, text: str) -> CrisisResult:
         """The lexicon and guards alone, as they read ``text``: layer "lexicon" (a term), "uncertain" (only

@@ -7,8 +7,10 @@ What it learns from (never from a blind batch before its first-contact figures a
 - the ``tune`` split of the labelled set (``knowledge/eval/crisis_messages.yaml``); its ``holdout``
   split is never read here.
 
-Thresholds are chosen on out-of-fold scores of those same examples (5 folds: each message is
-scored by a model that never saw it, as the screen reads it), so they are chosen on tune data only:
+Two parts are trained (classifier.py): ``paired`` (the multilingual vector with the answering model's)
+and ``alone`` (the multilingual vector only). Each gets its own thresholds, chosen on its out-of-fold
+scores of those same examples (5 folds: each message is scored by a model that never saw it, as the
+screen reads it), so they are chosen on tune data only:
 - ``lexicon``: a topic word (terms marked ``alone: false``: "overdose", "suicide"), or a term in a
   sentence about the past or asking for information ("my dad died of an overdose last year", "what
   does an overdose look like"), shows the crisis reply when the
@@ -35,9 +37,12 @@ from assistant.crisis.classifier import (
     WEIGHTS_FILE,
     CrisisClassifier,
     MultilingualEncoder,
+    SupportVectors,
     Thresholds,
     message_rows,
+    paired_features,
 )
+from assistant.encoders.model import WEIGHTS_SHA256 as ANSWERING_MODEL
 from assistant.crisis.rules import CATEGORY_PRIORITY, DATA_DIR
 from assistant.crisis.screen import SHORT_WORDS
 from assistant.errors import KnowledgeError, Problem
@@ -96,7 +101,7 @@ def examples(labelled: Path | None = None) -> list[Example]:
 def digest(found: list[Example]) -> str:
     """What the weights were trained on: the examples, the model files and the settings above."""
     lexicon = (DATA_DIR / "lexicon.yaml").read_text(encoding="utf-8")  # the thresholds depend on it
-    payload = json.dumps([sorted((e.text, e.label) for e in found), USE_FILES, lexicon,
+    payload = json.dumps([sorted((e.text, e.label) for e in found), USE_FILES, ANSWERING_MODEL, lexicon,
                           [C, GAMMA, CRISIS_ALARMS, TOTAL_ALARMS, SHORT_WORDS, NEVER_LOG_RECALL, LEXICON_RECALL, FOLDS]],
                          ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -106,35 +111,75 @@ def short(text: str) -> bool:
     return len(text.split()) <= SHORT_WORDS
 
 
-def train(labelled: Path | None, out: Path = WEIGHTS_FILE, encoder: MultilingualEncoder | None = None) -> dict:
-    """Fit, choose the thresholds out of fold, save. Returns the figures (docs/crisis.md)."""
+def train(labelled: Path | None, out: Path = WEIGHTS_FILE, encoder: MultilingualEncoder | None = None,
+          answering=None) -> dict:
+    """Fit both parts, choose each part's thresholds out of fold, save. Returns the figures (docs/crisis.md).
+    ``answering``: the answering model's encoder (default: the one that serves); its vectors of the
+    same texts train the paired part."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold
 
     from assistant.crisis.screen import CrisisScreen
 
     encoder = encoder or MultilingualEncoder(threads=2)
+    if answering is None:
+        from assistant.encoders import serving_encoder
+
+        answering = serving_encoder()
     found = examples(labelled)
     crisis = np.array([e.label != BENIGN for e in found])
-    rows = [message_rows(e.text) or [" "] for e in found]
-    unique = list(dict.fromkeys(t for r in rows for t in r))
-    vectors = encoder.encode(unique)
-    index = {t: i for i, t in enumerate(unique)}
-    whole = vectors[[index[r[0]] for r in rows]]
+    rows = [(message_rows(e.text) or [" "])[0] for e in found]
+    unique = list(dict.fromkeys(rows))
+    where = {t: i for i, t in enumerate(unique)}
+    index = [where[r] for r in rows]
+    multilingual = encoder.encode(unique)[index]
+    paired = paired_features(multilingual, answering.encode(unique)[index])
     labels = [e.label for e in found]
 
-    out_of_fold = np.zeros(len(found))
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
-    for train_idx, test_idx in folds.split(whole, crisis):
-        model = _fit(whole[train_idx], [labels[i] for i in train_idx], encoder)
-        for i in test_idx:
-            out_of_fold[i] = max(s.crisis for s in model.scores_of(vectors[[index[t] for t in rows[i]]]))
-    benign = ~crisis
-    is_short = np.array([short(e.text) for e in found])
     screen = CrisisScreen.load(None)
     lexical = [screen.lexicon(e.text).layer for e in found]
     firm = np.array([layer in ("lexicon", "uncertain") for layer in lexical])  # a term decides alone
     past = np.array([layer == "deferred" for layer in lexical])
+    is_short = np.array([short(e.text) for e in found])
+    figures, heads = {}, {}
+    for name, features in (("paired", paired), ("alone", multilingual)):
+        out_of_fold = _out_of_fold(features, crisis)
+        thresholds, detected = _choose_thresholds(out_of_fold, crisis, firm, past, is_short)
+        heads[name] = _support_vectors(features, crisis, thresholds)
+        benign = ~crisis
+        figures[name] = {
+            "support_vectors": len(heads[name].dual),
+            "thresholds": {k: round(getattr(thresholds, k), 4) for k in ("crisis", "check_in", "never_log", "lexicon")},
+            "out_of_fold": {"recall": round(float(detected[crisis].mean()), 4),
+                            "false_alarms": round(float(detected[benign].mean()), 4),
+                            "recall_crisis_cut_only": round(float((out_of_fold[crisis] >= thresholds.crisis).mean()), 4),
+                            "benign_never_logged": round(float((out_of_fold[benign] >= thresholds.never_log).mean()), 4)}}
+    coef, intercept, categories = _categories(multilingual, labels)
+    model = CrisisClassifier(heads["alone"], categories, coef, intercept, encoder, digest(found), heads["paired"],
+                             ANSWERING_MODEL)
+    model.save(out)
+    return {"examples": len(found), "crisis": int(crisis.sum()), "benign": int((~crisis).sum()),
+            "false_alarms_firm_terms": round(float(firm[~crisis].mean()), 4), **figures,
+            "trained_on": model.trained_on}
+
+
+def _out_of_fold(features, crisis):
+    """Each example scored by a model that never saw it (FOLDS folds), as the screen reads it."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    scores = np.zeros(len(crisis))
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(features, crisis):
+        head = _support_vectors(features[train_idx], crisis[train_idx], Thresholds(0.5, 0.5, 0.5))
+        scores[test_idx] = head.risk_of(features[test_idx])
+    return scores
+
+
+def _choose_thresholds(out_of_fold, crisis, firm, past, is_short):
+    """The bars (module docstring), from out-of-fold scores; and what the screen would then detect."""
+    import numpy as np
+
+    benign = ~crisis
     # A topic word, or a term in a sentence about the past or asking for information, counts when the
     # classifier is not sure the message is benign: the bar LEXICON_RECALL of crisis messages with a term clear.
     with_term = np.sort(out_of_fold[crisis & (firm | past)])
@@ -158,41 +203,30 @@ def train(labelled: Path | None, out: Path = WEIGHTS_FILE, encoder: Multilingual
     crisis_scores = np.sort(out_of_fold[crisis])
     never_log = float(crisis_scores[int(np.floor((1 - NEVER_LOG_RECALL) * len(crisis_scores)))])
     thresholds = Thresholds(crisis_cut, check_in_cut, min(never_log, check_in_cut, lexicon_cut), lexicon_cut)
-    final = _fit(whole, labels, encoder)
-    model = CrisisClassifier(final.support, final.dual, final.bias, final.gamma, final.categories,
-                             final.category_coef, final.category_bias, thresholds, encoder, digest(found))
-    model.save(out)
     detected = fixed | (out_of_fold >= thresholds.crisis) | (is_short & (out_of_fold >= thresholds.check_in))
-    return {
-        "examples": len(found), "crisis": int(crisis.sum()), "benign": int(benign.sum()),
-        "support_vectors": len(model.dual),
-        "thresholds": {"crisis": round(thresholds.crisis, 4), "check_in": round(thresholds.check_in, 4),
-                       "never_log": round(thresholds.never_log, 4), "lexicon": round(thresholds.lexicon, 4)},
-        "out_of_fold": {"recall": round(float(detected[crisis].mean()), 4),
-                        "false_alarms_terms": round(float(fixed[benign].mean()), 4),
-                        "false_alarms_firm_terms": round(float(firm[benign].mean()), 4),
-                        "false_alarms": round(float(detected[benign].mean()), 4),
-                        "recall_crisis_cut_only": round(float((out_of_fold[crisis] >= thresholds.crisis).mean()), 4),
-                        "benign_never_logged": round(float((out_of_fold[benign] >= thresholds.never_log).mean()), 4)},
-        "trained_on": model.trained_on,
-    }
+    return thresholds, detected
 
 
-def _fit(vectors, labels: list[str], encoder: MultilingualEncoder) -> CrisisClassifier:
-    """The SVM (crisis or not) and the category model, on whole-message vectors."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
+def _support_vectors(features, crisis, thresholds: Thresholds) -> SupportVectors:
+    """The SVM (crisis or not) on whole-message vectors."""
     from sklearn.svm import SVC
 
+    svm = SVC(C=C, kernel="rbf", gamma=GAMMA, class_weight="balanced").fit(features, crisis)
+    # sklearn orders the classes (False, True): its decision value is positive on the crisis side
+    return SupportVectors(svm.support_vectors_, svm.dual_coef_[0], float(svm.intercept_[0]), GAMMA, thresholds)
+
+
+def _categories(vectors, labels: list[str]):
+    """The logistic regression naming the kind of crisis, on the multilingual vectors of crisis messages."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
     is_crisis = np.array([label != BENIGN for label in labels])
-    svm = SVC(C=C, kernel="rbf", gamma=GAMMA, class_weight="balanced").fit(vectors, is_crisis)
     kinds = LogisticRegression(C=C, max_iter=5000).fit(vectors[is_crisis], [label for label in labels if label != BENIGN])
     coef, intercept = kinds.coef_, kinds.intercept_
     if len(kinds.classes_) == 2:  # scikit-learn keeps one row for two classes: the second class's side
         coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-    # sklearn orders the classes (False, True): its decision value is positive on the crisis side
-    return CrisisClassifier(svm.support_vectors_, svm.dual_coef_[0], float(svm.intercept_[0]), GAMMA,
-                            list(kinds.classes_), coef, intercept, Thresholds(0.5, 0.5, 0.5), encoder)
+    return coef, intercept, list(kinds.classes_)
 
 
 def _cut_for_alarms(benign_scores, rate: float) -> float:

@@ -13,8 +13,10 @@ from assistant.crisis.classifier import (
     WEIGHTS_FILE,
     CrisisClassifier,
     MultilingualEncoder,
+    SupportVectors,
     Thresholds,
     message_rows,
+    paired_features,
 )
 from assistant.crisis.rules import CATEGORY_PRIORITY
 from assistant.crisis.training import TRAINING_FILE, digest, examples
@@ -35,9 +37,11 @@ def test_the_shipped_weights_were_trained_on_the_current_data(classifier):
 
 
 def test_thresholds_are_ordered(classifier):
-    t = classifier.thresholds
-    assert 0 < t.never_log <= t.check_in <= t.crisis < 1
-    assert t.never_log <= t.lexicon < t.crisis
+    for part in (classifier.paired, classifier.alone):
+        t = part.thresholds
+        assert 0 < t.never_log <= t.check_in <= t.crisis < 1
+        assert t.never_log <= t.lexicon < t.crisis
+    assert classifier.never_log == min(classifier.paired.thresholds.never_log, classifier.alone.thresholds.never_log)
 
 
 def test_holdout_messages_are_never_trained_on():
@@ -53,23 +57,60 @@ def test_training_data_has_every_category_and_the_languages_replies_exist_for():
     assert {c["category"] for c in data["crisis"]} == set(CATEGORY_PRIORITY)
 
 
+@pytest.fixture(scope="module")
+def answering():
+    from assistant.encoders import reference_encoder
+
+    return reference_encoder()
+
+
+def scored(classifier, answering, text, part):
+    """One text through the part named: "alone" (multilingual only) or "paired" (with the answering model)."""
+    paired = answering.encode([text]) if part == "paired" else None
+    return classifier.scores_of(classifier.encoder.encode([text]), paired)[0]
+
+
+@pytest.mark.parametrize("part", ["paired", "alone"])
 @pytest.mark.parametrize("text", [
     "quiero matarme esta noche, ya tengo las pastillas",
     "eu não aguento mais, quero morrer hoje",
     "我今晚想结束自己的生命",
     "I have the rope ready and I'm saying goodbye tonight",
 ])
-def test_reads_crisis_in_several_languages(classifier, text):
-    assert classifier.scores([text])[0].crisis >= classifier.thresholds.crisis
+def test_reads_crisis_in_several_languages(classifier, answering, text, part):
+    score = scored(classifier, answering, text, part)
+    assert score.thresholds == getattr(classifier, part).thresholds
+    assert score.crisis >= score.thresholds.crisis
 
 
+@pytest.mark.parametrize("part", ["paired", "alone"])
 @pytest.mark.parametrize("text", [
     "cuánto dura la terapia de grupo",
     "how long does group therapy last in aftercare",
     "est-ce que les groupes sont confidentiels ?",
 ])
-def test_program_questions_score_low(classifier, text):
-    assert classifier.scores([text])[0].crisis < classifier.thresholds.never_log
+def test_program_questions_score_low(classifier, answering, text, part):
+    score = scored(classifier, answering, text, part)
+    assert score.crisis < score.thresholds.never_log
+
+
+def test_the_paired_part_needs_the_answering_model_it_was_trained_with(classifier):
+    from assistant.encoders.model import WEIGHTS_SHA256
+
+    assert classifier.answering_model == WEIGHTS_SHA256
+    assert CrisisClassifier.load(encoder=classifier.encoder, answering_model=WEIGHTS_SHA256).paired is not None
+    other = CrisisClassifier.load(encoder=classifier.encoder, answering_model="0" * 64)
+    assert other.paired is None  # another model's vectors would be read as if they were MiniLM's
+    vectors = classifier.encoder.encode(["test message"])
+    assert other.scores_of(vectors, np.ones((1, 384))) == classifier.scores_of(vectors)  # the alone part
+    # a vector of the wrong size (another model) is never paired
+    assert classifier.scores_of(vectors, np.ones((1, 768)))[0].thresholds == classifier.alone.thresholds
+
+
+def test_paired_features_have_unit_length():
+    rng = np.random.default_rng(1)
+    rows = paired_features(rng.normal(size=(3, DIMENSION)), rng.normal(size=(3, 384)) * 7)
+    np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, rtol=1e-5)
 
 
 def test_names_the_kind_of_crisis(classifier):
@@ -85,8 +126,7 @@ def test_numpy_decision_matches_scikit_learns():
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     y = rng.integers(0, 2, 60).astype(bool)
     svm = SVC(C=4.0, gamma=2.0).fit(x, y)
-    ours = CrisisClassifier(svm.support_vectors_, svm.dual_coef_[0], svm.intercept_[0], 2.0, ["a", "b"],
-                            np.zeros((2, DIMENSION)), np.zeros(2), Thresholds(0.5, 0.5, 0.5), MultilingualEncoder())
+    ours = SupportVectors(svm.support_vectors_, svm.dual_coef_[0], svm.intercept_[0], 2.0, Thresholds(0.5, 0.5, 0.5))
     np.testing.assert_allclose(ours.decision_of(x), svm.decision_function(x), rtol=1e-4, atol=1e-4)
 
 
@@ -94,9 +134,12 @@ def test_save_and_load_round_trip(classifier, tmp_path):
     path = tmp_path / "classifier.npz"
     classifier.save(path)
     again = CrisisClassifier.load(path, classifier.encoder)
-    assert again.thresholds == classifier.thresholds and again.categories == classifier.categories
+    assert again.categories == classifier.categories and again.answering_model == classifier.answering_model
+    assert again.alone.thresholds == classifier.alone.thresholds and again.paired.thresholds == classifier.paired.thresholds
     vectors = classifier.encoder.encode(["test message"])
+    paired = np.ones((1, 384), dtype=np.float32)
     assert again.scores_of(vectors) == classifier.scores_of(vectors)
+    assert again.scores_of(vectors, paired) == classifier.scores_of(vectors, paired)
 
 
 def test_unreadable_weights_say_how_to_fix_it(tmp_path):

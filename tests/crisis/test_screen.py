@@ -241,21 +241,29 @@ def test_wrong_shaped_vectors_are_rejected_not_fatal():
 # ------------------------------------------------------------------ the classifier layer (a fake classifier)
 
 class FakeClassifier:
-    """Scores from a table (default: clearly benign); the thresholds of a trained one."""
+    """Scores from a table (default: clearly benign); the thresholds of a trained one. Its "vectors"
+    are the texts themselves; ``paired`` records whether the answering model's vector came with them."""
 
     def __init__(self, risks: dict[str, float] | None = None, fail: bool = False):
         from assistant.crisis.classifier import Thresholds
 
         self.thresholds = Thresholds(crisis=0.6, check_in=0.5, never_log=0.3, lexicon=0.4)
+        self.never_log = self.thresholds.never_log
         self.risks = risks or {}
         self.fail = fail
+        self.paired: list[bool] = []
+        self.encoder = self
 
-    def scores(self, texts):
-        from assistant.crisis.classifier import Scores
-
+    def encode(self, texts):
         if self.fail:
             raise RuntimeError("classifier broke")
-        return [Scores(self.risks.get(t, 0.05), "suicide_self_harm") for t in texts]
+        return list(texts)
+
+    def scores_of(self, texts, answering_vectors=None):
+        from assistant.crisis.classifier import Scores
+
+        self.paired.append(answering_vectors is not None)
+        return [Scores(self.risks.get(t, 0.05), "suicide_self_harm", self.thresholds) for t in texts]
 
 
 def classified(risks=None, fail=False) -> CrisisScreen:
@@ -309,3 +317,23 @@ def test_never_log_above_the_low_bar_only():
     assert screen.never_log(False, 0.35) and not screen.never_log(False, 0.1)
     assert screen.never_log(True, 0.0)
     assert not CrisisScreen.load(None).never_log(False, None)  # no classifier attached: detection decides
+
+
+def test_the_classifier_pairs_with_the_answering_model_when_it_answers_and_scores_alone_when_not():
+    screen = classified()
+    fake = screen.classifier
+    screen.classify("what time is group")  # no answering model attached
+    assert fake.paired == [False]
+    assert screen.attach_encoder(lambda texts: np.ones((len(texts), 384), dtype=np.float32))
+    screen.classify("what time is group")
+    screen.classify("what time is group", use_answering_model=False)  # overloaded: never waits on it
+    screen.classify("what time is group", answering_vector=np.ones(384), use_answering_model=False)
+
+    def broken(texts):  # the exemplars encode; a visitor's message finds the model down
+        if "what time is group" in texts:
+            raise RuntimeError("model down")
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    screen.attach_encoder(broken)
+    result = screen.classify("what time is group")
+    assert fake.paired == [False, True, False, True, False] and result.risk == 0.05

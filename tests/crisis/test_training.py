@@ -55,6 +55,17 @@ class WordEncoder:
         return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
+class AnsweringEncoder:
+    """Stands for the answering model (384 dimensions): "die" one way, the rest another."""
+
+    def encode(self, texts):
+        rows = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rows[i, 5 if "die" in text else 6] = 1.0
+            rows[i, 10 + len(text) % 50] = 0.2
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
 def test_training_end_to_end_on_separable_data(tmp_path, monkeypatch):
     kinds = ("suicide_self_harm", "overdose_poisoning")
     crisis = "".join(f'  - {{text: "i want to die {i}", category: {kinds[i % 2]}}}\n' for i in range(40))
@@ -66,9 +77,14 @@ def test_training_end_to_end_on_separable_data(tmp_path, monkeypatch):
     write(data / "lexicon.yaml", "# digest input\n")
     monkeypatch.setattr(training, "DATA_DIR", data)
     out = tmp_path / "classifier.npz"
-    figures = training.train(None, out=out, encoder=WordEncoder())
+    answering = AnsweringEncoder()
+    figures = training.train(None, out=out, encoder=WordEncoder(), answering=answering)
     model = CrisisClassifier.load(out, WordEncoder())
-    t = model.thresholds
-    assert t.never_log <= t.check_in <= t.crisis
-    assert figures["out_of_fold"]["false_alarms"] <= training.TOTAL_ALARMS
-    assert model.scores(["i just want to die now"])[0].crisis > model.scores(["group schedule please"])[0].crisis
+    for part in ("paired", "alone"):
+        t = getattr(model, part).thresholds
+        assert t.never_log <= t.check_in <= t.crisis
+        assert figures[part]["out_of_fold"]["false_alarms"] <= training.TOTAL_ALARMS
+    danger, schedule = "i just want to die now", "group schedule please"
+    assert model.scores([danger])[0].crisis > model.scores([schedule])[0].crisis
+    paired = model.scores([danger, schedule], answering.encode([danger, schedule]))
+    assert paired[0].crisis > paired[1].crisis and paired[0].thresholds == model.paired.thresholds
