@@ -134,14 +134,17 @@ def train_crisis(labelled: Annotated[Path, typer.Option(help="Labelled crisis se
                  = Path("knowledge/eval/crisis_messages.yaml")) -> None:
     """Retrain the crisis classifier after its training data changed (developers, not staff).
 
-    Reads assistant/crisis/data/training.yaml, the exemplars and the labelled set's tune split;
-    chooses the thresholds on out-of-fold scores; writes assistant/crisis/data/classifier.npz and
+    Reads assistant/crisis/data/training.yaml, the exemplars and the labelled set's tune split, through
+    the multilingual model and the answering model; chooses the thresholds on out-of-fold scores; writes assistant/crisis/data/classifier.npz and
     prints the figures for docs/crisis.md. Needs scikit-learn (installed with sentence-transformers).
     """
     from assistant.crisis.training import train
+    from assistant.encoders import serving_encoder
+    from assistant.encoders.model import WEIGHTS_SHA256
 
     try:
-        typer.echo(json.dumps(train(labelled), indent=2))
+        # the paired part learns the answering model's vectors as the engine computes them
+        typer.echo(json.dumps(train(labelled, serving_encoder(), WEIGHTS_SHA256), indent=2))
     except AssistantError as exc:
         _fail(exc)
 

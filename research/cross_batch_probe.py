@@ -120,8 +120,8 @@ def main() -> None:
             layers = [screen.lexicon(t).layer for t, _, _ in rows]
             return (np.array([x in ("lexicon", "uncertain") for x in layers]), np.array([x == "deferred" for x in layers]))
 
-        y = np.array([l for _, l, _ in train])
-        y_test = np.array([l for _, l, _ in test])
+        y = np.array([label for _, label, _ in train])
+        y_test = np.array([label for _, label, _ in test])
         short_train = np.array([short(t) for t, _, _ in train])
         short_test = np.array([short(t) for t, _, _ in test])
         combos = [["use"], ["use", "minilm"]] + ([["use", "mpnet"], ["use", "minilm", "mpnet"]] if args.mpnet else [])
@@ -133,7 +133,7 @@ def main() -> None:
             for c, g in grid:
                 key = f"{held} {'+'.join(combo)} C={c} gamma={g}"
                 results[key] = run(ftrain, y, lex(train), short_train, ftest, y_test, lex(test), short_test,
-                                   [l for _, _, l in test], c, g)
+                                   [lang for _, _, lang in test], c, g)
                 print(key, json.dumps(results[key]), flush=True)
     (ROOT / "research/results/cross_batch_probe.json").write_text(json.dumps(results, indent=2) + "\n")
 

@@ -42,7 +42,6 @@ from assistant.crisis.classifier import (
     message_rows,
     paired_features,
 )
-from assistant.encoders.model import WEIGHTS_SHA256 as ANSWERING_MODEL
 from assistant.crisis.rules import CATEGORY_PRIORITY, DATA_DIR
 from assistant.crisis.screen import SHORT_WORDS
 from assistant.errors import KnowledgeError, Problem
@@ -98,10 +97,11 @@ def examples(labelled: Path | None = None) -> list[Example]:
     return found
 
 
-def digest(found: list[Example]) -> str:
-    """What the weights were trained on: the examples, the model files and the settings above."""
+def digest(found: list[Example], answering_model: str) -> str:
+    """What the weights were trained on: the examples, the model files (the answering model's weights'
+    sha256 for the paired part) and the settings above."""
     lexicon = (DATA_DIR / "lexicon.yaml").read_text(encoding="utf-8")  # the thresholds depend on it
-    payload = json.dumps([sorted((e.text, e.label) for e in found), USE_FILES, ANSWERING_MODEL, lexicon,
+    payload = json.dumps([sorted((e.text, e.label) for e in found), USE_FILES, answering_model, lexicon,
                           [C, GAMMA, CRISIS_ALARMS, TOTAL_ALARMS, SHORT_WORDS, NEVER_LOG_RECALL, LEXICON_RECALL, FOLDS]],
                          ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -111,20 +111,16 @@ def short(text: str) -> bool:
     return len(text.split()) <= SHORT_WORDS
 
 
-def train(labelled: Path | None, out: Path = WEIGHTS_FILE, encoder: MultilingualEncoder | None = None,
-          answering=None) -> dict:
+def train(labelled: Path | None, answering, answering_model: str, out: Path = WEIGHTS_FILE,
+          encoder: MultilingualEncoder | None = None) -> dict:
     """Fit both parts, choose each part's thresholds out of fold, save. Returns the figures (docs/crisis.md).
-    ``answering``: the answering model's encoder (default: the one that serves); its vectors of the
-    same texts train the paired part."""
+    ``answering``: the answering model's encoder (the CLI passes the serving one), whose vectors of the
+    same texts train the paired part; ``answering_model``: its weights' sha256."""
     import numpy as np
 
     from assistant.crisis.screen import CrisisScreen
 
     encoder = encoder or MultilingualEncoder(threads=2)
-    if answering is None:
-        from assistant.encoders import serving_encoder
-
-        answering = serving_encoder()
     found = examples(labelled)
     crisis = np.array([e.label != BENIGN for e in found])
     rows = [(message_rows(e.text) or [" "])[0] for e in found]
@@ -154,8 +150,8 @@ def train(labelled: Path | None, out: Path = WEIGHTS_FILE, encoder: Multilingual
                             "recall_crisis_cut_only": round(float((out_of_fold[crisis] >= thresholds.crisis).mean()), 4),
                             "benign_never_logged": round(float((out_of_fold[benign] >= thresholds.never_log).mean()), 4)}}
     coef, intercept, categories = _categories(multilingual, labels)
-    model = CrisisClassifier(heads["alone"], categories, coef, intercept, encoder, digest(found), heads["paired"],
-                             ANSWERING_MODEL)
+    model = CrisisClassifier(heads["alone"], categories, coef, intercept, encoder, digest(found, answering_model),
+                             heads["paired"], answering_model)
     model.save(out)
     return {"examples": len(found), "crisis": int(crisis.sum()), "benign": int((~crisis).sum()),
             "false_alarms_firm_terms": round(float(firm[~crisis].mean()), 4), **figures,

@@ -34,8 +34,10 @@ def test_an_unknown_category_is_refused_with_the_file_named(tmp_path, monkeypatc
 
 def test_the_digest_follows_the_examples():
     first = [training.Example("a", "benign", "en", "x")]
-    assert training.digest(first) == training.digest(list(first))
-    assert training.digest(first) != training.digest([training.Example("a", "suicide_self_harm", "en", "x")])
+    model = "a" * 64
+    assert training.digest(first, model) == training.digest(list(first), model)
+    assert training.digest(first, model) != training.digest([training.Example("a", "suicide_self_harm", "en", "x")], model)
+    assert training.digest(first, model) != training.digest(first, "b" * 64)  # another answering model: retrain
 
 
 def test_the_cut_keeps_false_alarms_within_the_rate():
@@ -78,7 +80,7 @@ def test_training_end_to_end_on_separable_data(tmp_path, monkeypatch):
     monkeypatch.setattr(training, "DATA_DIR", data)
     out = tmp_path / "classifier.npz"
     answering = AnsweringEncoder()
-    figures = training.train(None, out=out, encoder=WordEncoder(), answering=answering)
+    figures = training.train(None, answering, "a" * 64, out=out, encoder=WordEncoder())
     model = CrisisClassifier.load(out, WordEncoder())
     for part in ("paired", "alone"):
         t = getattr(model, part).thresholds
