@@ -85,7 +85,7 @@ def test_training_end_to_end_on_separable_data(tmp_path, monkeypatch):
     for part in ("paired", "alone"):
         t = getattr(model, part).thresholds
         assert t.never_log <= t.check_in <= t.crisis
-        assert figures[part]["out_of_fold"]["false_alarms"] <= training.TOTAL_ALARMS
+        assert figures[part]["out_of_fold_on_tune"]["false_alarms"] <= training.TOTAL_ALARMS
     danger, schedule = "i just want to die now", "group schedule please"
     assert model.scores([danger])[0].crisis > model.scores([schedule])[0].crisis
     paired = model.scores([danger, schedule], answering.encode([danger, schedule]))
