@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.crisis.languages import wording
+from assistant.crisis.result import NOT_DETECTED
 from assistant.crosslingual import LANGUAGES as CROSS_LANGUAGES
 from assistant.errors import AssistantError, StaleIndexError
 from assistant.language import detect
@@ -309,8 +310,11 @@ class Assistant:
             answering = encoded.get(classifier_rows[0]) if encoded is not None and classifier_rows else None
             # Without the answering model's vector (it failed or is overloaded) the classifier's
             # multilingual part scores alone: the screen never waits on that model a second time.
-            classified = screen.classify(full_text, answering_vector=answering, multilingual=multilingual,
-                                         use_answering_model=False)
+            if multilingual is None and classifier_rows:  # its model failed or timed out: not a second wait
+                classified = NOT_DETECTED  # risk None: the other layers decide, and nothing is stored
+            else:
+                classified = screen.classify(full_text, answering_vector=answering, multilingual=multilingual,
+                                             use_answering_model=False)
         reusable = vectors[0] if vectors is not None and question == full_text else None
         # Without vectors (model failed or overloaded) the screen's own encode would wait again: rules only.
         crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded, classified=classified)

@@ -280,6 +280,31 @@ def test_a_stuck_classifier_model_never_holds_back_the_crisis_reply():
     assert screen.never_log(False, None)  # the classifier did not answer: nothing is stored
 
 
+def test_a_stuck_classifier_model_costs_an_answer_one_wait_not_two(seed_index, embedder):
+    # The engine encodes with the classifier's model while the answering model works; when that call
+    # times out, the classifier must not try its model again for the same message (two waits).
+    import time
+
+    from assistant.crisis.classifier import CrisisClassifier
+    from assistant.encoders.owner import EncoderThread
+    from assistant.engine import Assistant
+
+    class Stuck:
+        def encode(self, texts, batch_size=64, progress=False):
+            time.sleep(2)
+            raise RuntimeError("never answers in time")
+
+    knowledge, index = seed_index
+    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    assistant.screen.attach_classifier(CrisisClassifier.load(encoder=EncoderThread(Stuck(), timeout=0.4)))
+    for text in ("i want to kill myself tonight", "how long does group therapy last"):
+        begin = time.perf_counter()
+        reply = assistant.ask(text).to_dict()
+        assert time.perf_counter() - begin < 0.75, "waited for the stuck model twice"
+        assert reply["crisis"]["risk"] is None  # the classifier did not answer: nothing is stored
+    assert reply["kind"] != "crisis"
+
+
 def test_a_slow_first_classifier_call_on_a_busy_machine_does_not_switch_the_classifier_off(monkeypatch):
     # The warm-up used to go through the 2 s owner thread: slower than that (a cold start under
     # load), it raised and the classifier stayed off for the life of the process.
