@@ -13,7 +13,9 @@ def run(*args, stdin=None, timeout=180):
 
 def test_ask_json_reads_stdin_one_object_per_line(seed_index):
     knowledge, index = seed_index
-    stdin = "how long does group therapy last\nwhat's the weather in Paris\n\xff\xfe broken bytes\ni want to end it all\n"
+    # The undecodable line's words are neutral on purpose: this tests reading stdin. ("broken bytes" on its own
+    # now gets the crisis check-in, the tier for short messages that may be a plea: docs/crisis.md.)
+    stdin = "how long does group therapy last\nwhat's the weather in Paris\n\xff\xfe what time is it\ni want to end it all\n"
     result = run("ask", "--json", "--knowledge", str(knowledge), "--index", str(index),
                  stdin=stdin.encode("latin-1"))
     assert result.returncode == 0, result.stderr.decode()
