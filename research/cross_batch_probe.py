@@ -2,12 +2,15 @@
 
 A blind batch, once folded in, is training data; but it can still stand in for first contact by
 leaving it (and every later batch) out: train on what existed before it was written, choose the
-thresholds as training.py does (out-of-fold, on training data only), and score the batch as the
-screen reads it (firm lexicon terms decide alone, deferred terms need the classifier's lexicon
-bar, short messages get the check-in bar). Feature sets: USE multilingual (today's), plus the
-answering model (MiniLM), plus all-mpnet-base-v2, each part scaled so the concatenation has unit length.
+thresholds as training.py does (out of fold), on all the training data or on the labelled tune
+split only, and score the batch as the screen reads it (firm lexicon terms decide alone, deferred
+terms need the classifier's lexicon bar, short messages get the check-in bar). Feature sets: USE
+multilingual plus the answering model (MiniLM), and with --mpnet all-mpnet-base-v2 too, each part
+scaled so the concatenation has unit length. Options try a longer check-in limit (--short-words),
+the last words of long messages scored too (--tail), another false-alarm budget (--alarms).
 
     .venv/bin/python research/cross_batch_probe.py --mpnet /tmp/models/mpnet/all-mpnet-base-v2
+    .venv/bin/python research/cross_batch_probe.py --tail 20 --short-words 6 10 --held-out 2026-12-01e-crisis.yaml
 
 A proxy only: the figure that counts is the next fresh batch's, run once.
 """
@@ -109,20 +112,19 @@ def run(features_train, y, lex_train, texts_train, features_test, y_test, lex_te
                                             for n in short_limits for m in calibration.items()]:
         train_scores = np.maximum(oof, oof_tail) if with_tail else oof
         test_scores = np.maximum(scores, scores_tail) if with_tail else scores
-        if True:
-            short_train = np.array([len(t.split()) <= limit for t in texts_train])
-            short_test = np.array([len(t.split()) <= limit for t in texts_test])
-            lexicon_cut, crisis_cut, check_in = thresholds(train_scores[mask], y[mask], firm[mask], past[mask],
-                                                           short_train[mask])
-            hit = (tfirm | (tpast & (test_scores >= lexicon_cut)) | (test_scores >= crisis_cut)
-                   | (short_test & (test_scores >= check_in)))
-            table = defaultdict(lambda: [0, 0, 0, 0])
-            for h, label, lang in zip(hit, y_test, lang_test):
-                row = table[lang if lang in ("en", "es") else "other"]
-                row[0 if label else 2] += int(h)
-                row[1 if label else 3] += 1
-            out[f"tail={with_tail} short<={limit} calibrated on {on}"] = {g: f"{r[0]}/{r[1]} detected, {r[2]}/{r[3]} alarms"
-                                                      for g, r in sorted(table.items())}
+        short_train = np.array([len(t.split()) <= limit for t in texts_train])
+        short_test = np.array([len(t.split()) <= limit for t in texts_test])
+        lexicon_cut, crisis_cut, check_in = thresholds(train_scores[mask], y[mask], firm[mask], past[mask],
+                                                       short_train[mask])
+        hit = (tfirm | (tpast & (test_scores >= lexicon_cut)) | (test_scores >= crisis_cut)
+               | (short_test & (test_scores >= check_in)))
+        table = defaultdict(lambda: [0, 0, 0, 0])
+        for h, label, lang in zip(hit, y_test, lang_test):
+            row = table[lang if lang in ("en", "es") else "other"]
+            row[0 if label else 2] += int(h)
+            row[1 if label else 3] += 1
+        out[f"tail={with_tail} short<={limit} calibrated on {on}"] = {g: f"{r[0]}/{r[1]} detected, {r[2]}/{r[3]} alarms"
+                                                  for g, r in sorted(table.items())}
     return out
 
 
