@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from research.crisis_classifier_probe import embed, encoders  # noqa: E402
 
-BATCHES = ["2026-12-01b-crisis.yaml", "2026-12-01c-crisis.yaml", "2026-12-01d-crisis.yaml", "2026-12-01e-crisis.yaml"]  # written after the classifier existed
+BATCHES = ["2026-12-01b-crisis.yaml", "2026-12-01c-crisis.yaml", "2026-12-01d-crisis.yaml", "2026-12-01e-crisis.yaml",
+           "2026-12-01f-crisis.yaml"]  # written after the classifier existed
 
 
 def batch_rows(name: str):
@@ -54,29 +55,14 @@ def tune_split_texts() -> set[str]:
     return {e.text for e in examples(ROOT / "knowledge/eval/crisis_messages.yaml") if e.source == "tune"}
 
 
-def thresholds(oof, y, firm, past, short):
-    from assistant.crisis import training as t
+def thresholds(scores, y, firm, past, short):
+    """training.py's bars, on decision values (through the same logistic curve as the screen's risk)."""
+    from assistant.crisis.training import _choose_thresholds
 
-    crisis, benign = y == 1, y == 0
-    with_term = np.sort(oof[crisis & (firm | past)])
-    lexicon_cut = float(with_term[int(np.floor((1 - t.LEXICON_RECALL) * len(with_term)))])
-    fixed = firm | (past & (oof >= lexicon_cut))
-
-    def alarms(cut, check_in):
-        return (fixed | (oof >= cut) | (short & (oof >= check_in)))[benign].mean()
-
-    candidates = np.sort(np.unique(oof))[::-1]
-    crisis_cut = 1e9
-    for c in candidates:
-        if alarms(c, 1e9) > t.CRISIS_ALARMS:
-            break
-        crisis_cut = float(c)
-    check_in = crisis_cut
-    for c in candidates[candidates < crisis_cut]:
-        if alarms(crisis_cut, c) > t.TOTAL_ALARMS:
-            break
-        check_in = float(c)
-    return lexicon_cut, crisis_cut, check_in
+    risk = 1.0 / (1.0 + np.exp(-scores))
+    bars, _ = _choose_thresholds(risk, y == 1, firm, past, short)
+    logit = lambda p: float(np.log(p / (1.0 - p))) if 0.0 < p < 1.0 else (np.inf if p >= 1.0 else -np.inf)  # noqa: E731
+    return logit(bars.lexicon), logit(bars.crisis), logit(bars.check_in)
 
 
 def run(features_train, y, lex_train, texts_train, features_test, y_test, lex_test, texts_test, lang_test, c, gamma,
