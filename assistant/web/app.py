@@ -24,8 +24,7 @@ from assistant.web.render import render_help_bars
 log = logging.getLogger("assistant.app")
 
 TITLE = "Questions about group therapy and aftercare"
-INTRO = ("Ask a question about group therapy, support groups or aftercare. "
-         "Answers come from a set of vetted answers written and reviewed by staff.")
+INTRO = "Answers written and reviewed by staff."
 # Offered on the empty first screen; each is answered by a vetted FAQ entry.
 EXAMPLES = ("What is group therapy?", "How long does group therapy last in aftercare?",
             "Can group therapy replace individual therapy?")
@@ -37,7 +36,7 @@ MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 STATIC = Path(__file__).resolve().parent / "static"
 # Gradio scopes `css` to the app's content; the page padding outside it is set from <head>.
 HEAD_STYLE = ("<style>@media (max-width: 480px) { .main.fillable { padding-left: 8px !important; "
-              "padding-right: 8px !important; } }</style>")
+              "padding-right: 8px !important; } .gradio-container { --layout-gap: 8px !important; } }</style>")
 # Asked before Gradio's Clear empties the chat (static/widget.js shows it and presses Clear on "Clear").
 CLEAR_CONFIRM = ('<div id="clear-confirm" role="alertdialog" aria-labelledby="clear-confirm-text" hidden>'
                  '<p id="clear-confirm-text">Clear the whole conversation? The crisis lines stay at the top of '
@@ -104,10 +103,6 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         help_bar = gr.HTML(render_help_bars(resources, handlers.default_region), elem_id="help-bar-box")
-        # Country names, near the lines they choose; the page picks the visitor's region on load.
-        region = gr.Dropdown(choices=[(resources.region(code).name, code) for code in resources.regions],
-                             value=handlers.default_region, label="Crisis lines for", filterable=False,
-                             elem_id="region")
         gr.Markdown(f"# {TITLE}\n\n{INTRO}", elem_id="intro")  # the page's one h1
         crisis_block = gr.Markdown(visible=False, elem_id="crisis-block")
         chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height="min(60vh, 520px)",
@@ -120,10 +115,16 @@ def build_app(assistant, default_region: str | None = None, fastapi_app=None, pa
             gr.Markdown("**Did you mean:**")
             suggestion_buttons = [gr.Button("", visible=False, size="sm", variant="secondary") for _ in range(n)]
         with gr.Row(equal_height=True):
-            box = gr.Textbox(label="Your question", placeholder="e.g. How long does group therapy last?",
+            box = gr.Textbox(label="Your question", placeholder="Type a question",
                              scale=4, min_width=200, lines=1, max_lines=4, autofocus=False,
                              max_length=assistant.settings.max_question_chars * 10, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+        # Country names. Below the question box, so that on a 320 x 568 phone the first screen holds the
+        # help bar, the examples and the box; the page picks the visitor's region on load, and the help
+        # bar's "Change country" link brings a visitor here.
+        region = gr.Dropdown(choices=[(resources.region(code).name, code) for code in resources.regions],
+                             value=handlers.default_region, label="Crisis lines for", filterable=False,
+                             elem_id="region")
         # Shown beside the Like/Dislike pressed (static/widget.js), not here below the chat.
         feedback_status = gr.Textbox("", visible=False)
         gr.Markdown(FOOTER, elem_id="widget-footer")

@@ -89,17 +89,28 @@ def render_reply(reply: dict[str, Any]) -> str:
 
 def render_help_bar(resources, region: str) -> str:
     """The compact line of help that every screen carries, whatever happens to a request: the
-    region's emergency number and its first crisis line, as tap-to-call / tap-to-text links."""
+    region's emergency number and its first crisis line, as tap-to-call / tap-to-text links.
+
+    Short labels ("Call 988"), so the bar takes two lines on a 320 px phone and the question box
+    stays on the first screen; each link's accessible name also says whose line it is."""
     emergency, lines = resources.help_bar(region)
-    links = [f'<a href="{html.escape(emergency.tel_link or "", quote=True)}">Call {html.escape(emergency.number)}</a>']
+    links = [_help_link(emergency.tel_link or "", f"Call {emergency.number}", f"Call {emergency.number}, {emergency.name}")]
     for line in lines:
         if line.tel:
-            links.append(f'<a href="{html.escape(line.tel_link, quote=True)}">Call {html.escape(line.number)}'
-                         f' ({html.escape(line.name)})</a>')
+            links.append(_help_link(line.tel_link, f"Call {line.number}", f"Call {line.number}, {line.name}"))
         if line.sms:
             label = line.text_instructions or f"Text {line.sms}"
-            links.append(f'<a href="{html.escape(line.sms_link, quote=True)}">{html.escape(label)}</a>')
-    return f'<strong>In danger or struggling?</strong> {" · ".join(links)}'
+            links.append(_help_link(line.sms_link, label, f"{label}, {line.name}"))
+    name = resources.region(region).name
+    change = (f'<a class="change-region" href="#region" aria-label="Crisis lines for {html.escape(name, quote=True)}:'
+              ' change country" onclick="const i = document.querySelector(\'#region input\');'
+              ' if (i) { i.scrollIntoView({block: \'center\'}); i.focus(); } return false;">Change country</a>')
+    return f'<strong>In danger?</strong> {" · ".join(links)} {change}'
+
+
+def _help_link(href: str, label: str, name: str) -> str:
+    return (f'<a href="{html.escape(href, quote=True)}" aria-label="{html.escape(name, quote=True)}">'
+            f"{html.escape(label)}</a>")
 
 
 def render_help_bars(resources, region: str) -> str:

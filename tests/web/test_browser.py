@@ -489,6 +489,58 @@ def test_nothing_covers_the_first_line_of_a_reply(widget):
     assert not covered
 
 
+@pytest.mark.parametrize("region", ["US", "UK"])  # the UK's lines are the longest labels
+def test_a_320_by_568_phone_shows_the_lines_the_examples_and_the_question_box_without_scrolling(widget, region):
+    widget.page.set_viewport_size({"width": 320, "height": 568})
+    widget.open(f"?region={region}")
+    widget.page.wait_for_timeout(300)  # the page's own layout after load (the region, the help bar)
+    bottoms = widget.page.evaluate("""() => Object.fromEntries(
+        ['#help-bar', '#chat button.example', '#question textarea', '#ask'].map(
+            s => [s, document.querySelector(s).getBoundingClientRect().bottom]))""")
+    assert widget.page.evaluate("scrollY") == 0
+    assert all(bottom <= 568 for bottom in bottoms.values()), bottoms
+    assert widget.page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_change_country_in_the_help_bar_leads_to_the_selector(widget):
+    widget.open("?region=US")
+    link = widget.page.locator("#help-bar p:not([hidden]) a.change-region")
+    assert "United States" in link.get_attribute("aria-label")
+    link.click()
+    widget.page.wait_for_function("document.activeElement === document.querySelector('#region input')",
+                                  timeout=5_000)
+
+
+COVERED_PART_OF_LINK = """link => {
+  const r = link.getBoundingClientRect();
+  if (r.bottom < 0 || r.top > innerHeight) return null;  // off the screen: nothing to cover
+  for (const x of [0.05, 0.25, 0.5, 0.75, 0.95]) {  // across the whole link: a control may cover one end
+    const top = document.elementFromPoint(r.left + r.width * x, r.top + r.height / 2);
+    if (!(top && (link === top || link.contains(top)))) return top ? top.outerHTML.slice(0, 80) : 'nothing';
+  }
+  return null;
+}"""
+
+
+def test_no_control_covers_a_link_in_a_reply_wherever_the_chat_is_scrolled(widget):
+    """Gradio's floating scroll-down arrow sat over the overdose reply's Poison Help link."""
+    widget.open("?region=US")
+    widget.ask("my friend took a bunch of pills and wont wake up")
+    widget.crisis_block_in_view()
+    links = widget.bot_messages.first.locator("a")
+    assert any("1-800-222-1222" in text for text in links.all_inner_texts())  # Poison Help is in the reply
+    covered = []
+    for scroll in (None, "end", "center", "start"):  # as the reply opened, then each link scrolled to
+        for number in range(links.count()):
+            if scroll:
+                links.nth(number).evaluate(f"link => link.scrollIntoView({{block: '{scroll}'}})")
+                widget.page.wait_for_timeout(150)  # the chat shows or hides its floating controls after a scroll
+            on_top = links.nth(number).evaluate(COVERED_PART_OF_LINK)
+            if on_top:
+                covered.append((links.nth(number).inner_text(), scroll, on_top))
+    assert not covered, covered
+
+
 # -- issue #20: the staff page ------------------------------------------------------------------------
 def test_staff_page_logs_in_answers_and_names_the_runner_up(seed_assistant, browser_context, monkeypatch):
     """Staff log in (HTTP Basic: the browser sends the password with each request), ask in the test
