@@ -95,10 +95,12 @@ MAX_CHARS = 2000
 
 
 def message_rows(text: str) -> list[str]:
-    """What the classifier scores: the whole message as typed (emoji and all); of a very long one its
+    """What the classifier scores: the whole message as typed, emoji as their names; of a very long one its
     start and its end, where intent is often implied. Scoring each sentence too, highest counting,
     raised false alarms more than recall on the tune folds (docs/crisis.md)."""
-    whole = " ".join(str(text).split())
+    from .normalise import emoji_as_words
+
+    whole = " ".join(emoji_as_words(str(text)).split())
     if len(whole) > MAX_CHARS:
         whole = whole[: MAX_CHARS // 2] + " … " + whole[-(MAX_CHARS // 2):]
     return [whole] if whole else []

@@ -101,6 +101,24 @@ def _unleet_token(match: re.Match) -> str:
     return "".join(out)
 
 
+def emoji_as_words(text: str) -> str:
+    """Each emoji as its name ("👍" → "thumbs up", "🪢" → "rope"), for the classifier's encoders: their
+    vocabularies lack most emoji and read every one as the same unknown token, so a thumbs-up and a
+    rope got the same vector and the same risk. The screen's own words first (🔫 is a gun to it, not
+    the "water pistol" of Unicode's name), then the emoji library's names for the rest."""
+    if text.isascii():
+        return text
+    import emoji
+
+    text = _EMOJI_WORD_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
+    text = emoji.demojize(text, delimiters=(" ", " "))
+    # demojize's names are snake_case ("thumbs_up"); plain words read best ("thumbs up")
+    return " ".join(_EMOJI_NAME.sub(lambda m: m.group(0).replace("_", " "), text).split())
+
+
+_EMOJI_NAME = re.compile(r"(?<= )[a-z0-9]+(?:_[a-z0-9&'.-]+)+(?= |$)", re.IGNORECASE)
+
+
 def _join_spaced(match: re.Match) -> str:
     return _SPACED_SEPARATORS.sub("", match.group(0))
 

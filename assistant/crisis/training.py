@@ -101,7 +101,9 @@ def digest(found: list[Example], answering_model: str) -> str:
     """What the weights were trained on: the examples, the model files (the answering model's weights'
     sha256 for the paired part) and the settings above."""
     lexicon = (DATA_DIR / "lexicon.yaml").read_text(encoding="utf-8")  # the thresholds depend on it
-    payload = json.dumps([sorted((e.text, e.label) for e in found), USE_FILES, answering_model, lexicon,
+    # How the classifier reads a message (message_rows: emoji as names…) is part of what it was trained on.
+    reading = message_rows("🪢 👍 " + "word " * 1200)
+    payload = json.dumps([sorted((e.text, e.label) for e in found), USE_FILES, answering_model, lexicon, reading,
                           [C, GAMMA, CRISIS_ALARMS, TOTAL_ALARMS, SHORT_WORDS, NEVER_LOG_RECALL, LEXICON_RECALL, FOLDS]],
                          ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

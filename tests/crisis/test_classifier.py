@@ -96,6 +96,16 @@ def test_program_questions_score_low(classifier, answering, text, part):
     assert score.crisis < score.thresholds.never_log
 
 
+@pytest.mark.parametrize("part", ["paired", "alone"])
+def test_a_thumbs_up_is_not_read_as_a_rope(classifier, answering, part):
+    # Both encoders read every emoji as one unknown token: before emoji were named, 👍, 🙏, 🪢 and 🔫 had
+    # the same vector and the same risk, so thank-yous got the check-in (docs/crisis.md, batch 9).
+    thumbs, thanks = (scored(classifier, answering, message_rows(text)[0], part) for text in ("👍", "🙏❤️"))
+    rope, gun = (scored(classifier, answering, message_rows(text)[0], part) for text in ("🪢", "🔫😔 bye"))
+    assert max(thumbs.crisis, thanks.crisis) < thumbs.thresholds.check_in
+    assert min(rope.crisis, gun.crisis) >= rope.thresholds.check_in
+
+
 def test_the_paired_part_needs_the_answering_model_it_was_trained_with(classifier):
     from assistant.encoders.model import WEIGHTS_SHA256
 
@@ -159,8 +169,10 @@ def test_model_files_are_checked_against_their_sha256(monkeypatch, tmp_path):
         MultilingualEncoder().encode(["hello"])
 
 
-def test_message_rows_keep_the_message_as_typed():
-    assert message_rows("  🪢   ") == ["🪢"]
+def test_message_rows_keep_the_message_as_typed_with_emoji_as_their_names():
+    assert message_rows("  🪢   ") == ["rope"]  # the screen's own word for it
+    assert message_rows("ok 👍 thanks 🙏") == ["ok thumbs up thanks folded hands"]
+    assert message_rows("i cant anymore") == ["i cant anymore"]
     assert message_rows("") == []
     long_message = "the group is fine. " * 500 + "i wont be here next week"
     (row,) = message_rows(long_message)

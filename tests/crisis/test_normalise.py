@@ -21,3 +21,18 @@ from assistant.crisis.normalise import normalise
 ])
 def test_normalise_undoes_disguises(text, expected):
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("👍", "thumbs up"),
+    ("🔫😔 bye", "gun pensive face bye"),           # the screen's word for it, not "water pistol"
+    ("💊💊🍷", "pills pills wine glass"),
+    ("ok 👍🏽", "ok thumbs up medium skin tone"),
+    ("🇺🇸 hi", "United States hi"),                  # a flag's name in plain words too
+    ("plain ascii stays as it is", "plain ascii stays as it is"),
+    ("ya no puedo más", "ya no puedo más"),          # letters are no emoji
+])
+def test_emoji_become_their_names_for_the_classifiers_encoders(text, expected):
+    from assistant.crisis.normalise import emoji_as_words
+
+    assert emoji_as_words(text) == expected
