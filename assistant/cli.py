@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant build | rollback | check | ask | try | eval | info | review | report | import | export | serve | train-crisis`.
+"""Command line: `python -m assistant build | rollback | check | ask | try | eval | info | review | report | import | export | serve | train-crisis | train-names`.
 
 Exit codes: 0 ok, 1 findings/failed floors, 2 invalid knowledge or usage, 3 model problem,
 4 index problem (missing, corrupt or stale).
@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from assistant.cli_developer import register_developer_commands
 from assistant.errors import AssistantError, KnowledgeError
 from assistant.settings import environment
 
@@ -116,37 +117,6 @@ def rollback(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
         typer.echo("Your knowledge files already match it.")
     for note in done.notes:
         typer.echo(f"Note: {note}")
-
-
-@app.command("export-onnx")
-def export_onnx() -> None:
-    """Export the fast serving encoder (ONNX) if it is missing or stale (`build` does this too)."""
-    from assistant.encoders.export import ensure_onnx
-
-    try:
-        typer.echo(str(ensure_onnx()))
-    except AssistantError as exc:
-        _fail(exc)
-
-
-@app.command("train-crisis")
-def train_crisis(labelled: Annotated[Path, typer.Option(help="Labelled crisis set; only its `tune` split is read.")]
-                 = Path("knowledge/eval/crisis_messages.yaml")) -> None:
-    """Retrain the crisis classifier after its training data changed (developers, not staff).
-
-    Reads assistant/crisis/data/training.yaml, the exemplars and the labelled set's tune split, through
-    the multilingual model and the answering model; chooses the thresholds on out-of-fold scores; writes assistant/crisis/data/classifier.npz and
-    prints the figures for docs/crisis.md. Needs scikit-learn (installed with sentence-transformers).
-    """
-    from assistant.crisis.training import train
-    from assistant.encoders import serving_encoder
-    from assistant.encoders.model import WEIGHTS_SHA256
-
-    try:
-        # the paired part learns the answering model's vectors as the engine computes them
-        typer.echo(json.dumps(train(labelled, serving_encoder(), WEIGHTS_SHA256), indent=2))
-    except AssistantError as exc:
-        _fail(exc)
 
 
 @app.command()
@@ -488,6 +458,9 @@ def serve(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
     knowledge, index = _paths(knowledge, index)
     run_server(knowledge, index, host=host or env.host, port=port or env.port, workers=workers or env.workers,
                region=region)
+
+
+register_developer_commands(app, _fail)  # export-onnx, train-crisis, train-names (cli_developer.py)
 
 
 def main() -> None:
