@@ -67,6 +67,9 @@ NAMES_FILES = {
 }
 # pyspellchecker's English word list (0.9.1, MIT): a lowercase word after "my wife is" / "hi this is" that
 # is no English word ("bex", "priya") is a name; one that is ("sober", "urgent") is not.
+LATIN_WORD = re.compile(r"^[a-zà-öø-ÿāăąćčďđēėęěğīįıķłńňőœřśşšťūůűųźżž'’-]+$")
+# The entity recogniser updated on visitors' wording (name_training.py writes it) and its record.
+NAMES_DIR = Path(__file__).resolve().parent / "data" / "names_ner"
 MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
 
 
@@ -82,6 +85,19 @@ def _package_dir(module: str, what: str) -> Path:
 
 def check_files(folder: Path, pinned: dict[str, str], what: str) -> None:
     check_pinned_files(folder, pinned, f"the question log's {what}")
+
+
+def names_recogniser(folder: Path | None = None) -> tuple[Path, dict[str, str]]:
+    """The updated entity recogniser's folder and its files' sha256 (from its training record)."""
+    import json
+
+    folder = Path(folder) if folder else NAMES_DIR
+    record = folder.parent / (folder.name + ".json")
+    try:
+        return folder, json.loads(record.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{record}: the question log's name recogniser has no record ({exc}); "
+                         "run `python -m assistant train-names`") from exc
 
 
 def model_dir() -> Path:
@@ -147,7 +163,7 @@ def _import_libraries() -> None:
 class Redactor:
     """Presidio's analyzer over spaCy's English model, with this module's finders as recognizers."""
 
-    def __init__(self, model_folder: Path | None = None):
+    def __init__(self, model_folder: Path | None = None, names_folder: Path | None = None):
         _import_libraries()
         import spacy
         from presidio_analyzer import AnalyzerEngine, LocalRecognizer, RecognizerRegistry, RecognizerResult
@@ -159,6 +175,13 @@ class Redactor:
         check_files(folder, MODEL_FILES, "language model")
         self.lists = load_name_lists()
         nlp = spacy.load(folder, exclude=NOT_LOADED)
+        # The model as published reads messages in other languages: the updated one, taught on English
+        # chat, takes a Spanish or Portuguese sentence's first word for a name ("Estuve bien…").
+        self.published = spacy.load(folder, exclude=NOT_LOADED)
+        # The entity recogniser as updated on how visitors write names (name_training.py), for English.
+        names_folder, pinned = names_recogniser(names_folder)
+        check_pinned_files(names_folder, pinned, "the question log's name recogniser")
+        nlp.get_pipe("ner").from_disk(names_folder, exclude=["vocab"])
         engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(folder)}],
                                 ner_model_configuration=NerModelConfiguration(
                                     model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
@@ -192,17 +215,28 @@ class Redactor:
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping (start, end, entity): overlapping findings are joined, the kind first in PRIORITY."""
         results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
+        from assistant.language import detect
+
+        language = detect(text)
+        # the updated recogniser and lowercase names: English only, when the detector says so (it says
+        # "en" at confidence 0 when unsure, as for Vietnamese typed without its accents)
+        english = language.code == "en" and language.confidence > 0
+        persons = [] if english else [(e.start_char, e.end_char) for e in self.published(text).ents
+                                      if e.label_ == "PERSON"]
         found = []
         for result in results:
             if result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer":
-                trimmed = self._person(text, result.start, result.end)
-                if trimmed:
-                    found.append((trimmed[0], surname_end(text, trimmed[1], self.lists), "PERSON"))
+                if english:
+                    persons.append((result.start, result.end))
                 continue
             end = result.end
             if result.entity_type == "PERSON":  # a surname after a name found by a cue: "[name] Washington"
                 end = surname_end(text, end, self.lists)
             found.append((result.start, end, result.entity_type))
+        for start, end in persons:
+            trimmed = self._person(text, start, end, english)
+            if trimmed:
+                found.append((trimmed[0], surname_end(text, trimmed[1], self.lists), "PERSON"))
         found.sort()
         merged: list[list] = []
         for start, end, entity in found:
@@ -215,14 +249,30 @@ class Redactor:
                 merged.append([start, end, entity])
         return [tuple(m) for m in merged]
 
-    def _person(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def _person(self, text: str, start: int, end: int, english: bool = True) -> tuple[int, int] | None:
         """The model's name, trimmed to its capitalised words that are not ordinary or staff words: the
         English model on Spanish text calls "Mi hijo" or "dejarlo" a person; "Narcan", "Grace" are not."""
         words = [(m.start() + start, m.end() + start, m.group())
                  for m in re.finditer(r"[^\s,;:()]+", text[start:end])]
-        kept = [(a, b) for a, b, word in words
-                if CAPITALISED.match(word) and not self.lists.is_plain_word(word.strip(".'’"))]
+        kept = [(a, b) for a, b, word in words if self._name_word(word.strip(".'’,!?"), english)]
         return (kept[0][0], kept[-1][1]) if kept else None
+
+    def _name_word(self, word: str, english: bool = True) -> bool:
+        """A word of a name the recogniser found: not a function or staff word ("Mi", "Narcan"); in
+        lowercase, a census first name ("went with kayla", "uncle frank") or no English word at all
+        ("tell tayo"): the recogniser also takes odd lowercase words for names ("i want to kill"),
+        and pyspellchecker's English list holds many first names ("kayla", "marcus")."""
+        if not word or self.lists.is_plain_word(word):
+            return False
+        low = word.lower()
+        if not english:  # the published model, capitalised words only (as it was trained on)
+            return bool(CAPITALISED.match(word))
+        # The updated recogniser, in English: an English word that is no census name is not a name
+        # ("Tried to detox…"); a census name or a word no dictionary knows is. Census surnames count only
+        # capitalised: the list holds many words ("the hose taped to the exhaust").
+        if low not in self.lists.english or low in self.lists.first:
+            return bool(CAPITALISED.match(word)) or bool(LATIN_WORD.match(low))
+        return bool(CAPITALISED.match(word)) and low in self.lists.last
 
     def __call__(self, text: str) -> str:
         from presidio_anonymizer.entities import OperatorConfig, RecognizerResult

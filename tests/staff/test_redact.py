@@ -66,6 +66,10 @@ def redactor():
     ("my girlfriend is kenzie and she drinks", ["kenzie"], "[name]"),
     ("we live at Flat 3, 9 Orchard Mews", ["Flat 3", "Orchard"], "[address]"),
     ("add me on discord sobersteve#1182", ["sobersteve", "1182"], "[handle]"),
+    # the updated name recogniser (name_training.py): names with no cue, lowercase, signatures
+    ("drove to the meeting with tamika and she cried the whole way", ["tamika"], "[name]"),
+    ("Desmond keeps texting me at 3am asking for money", ["Desmond"], "[name]"),
+    ("ok thanks for the list, ill try thursday - rafael", ["rafael"], "[name]"),
 ])
 def test_personal_details_are_removed(redactor, text, hidden, placeholder):
     redacted = redactor(text)
@@ -91,6 +95,12 @@ def test_personal_details_are_removed(redactor, text, hidden, placeholder):
     "it's May and my husband is struggling, is there hope",
     "hi this is urgent, my dad texted me from Washington",
     "time goes by so slow, my sponsor Big Book study helps",
+    # what the updated recogniser took for names before its guards (English words, other languages)
+    "Tried to detox at home and the shakes are bad, is that normal?",
+    "ran a hose from the exhaust, need to know the signs of carbon monoxide for my brother",
+    "Hola, terminé el programa en enero y estuve yendo a los grupos",
+    "ban em chich xong la xiu luon, goi khong day",
+    "i will try the group, i hope it helps",
 ])
 def test_words_staff_need_survive(redactor, text):
     assert redactor(text) == text
