@@ -30,7 +30,8 @@ TRAINING_FILE = DATA_DIR / "names_training.yaml"
 RECORD = DATA_DIR / (OUT_DIR.name + ".json")  # where the redactor reads the files' sha256
 ROOT = Path(__file__).resolve().parent.parent.parent
 TUNING_SETS = ("benchmarks/data/pii_dev.yaml", "knowledge/eval/blind/2026-12-01-pii.yaml",
-               "knowledge/eval/blind/2026-12-01b-pii.yaml", "knowledge/eval/blind/2026-12-02c-pii.yaml")
+               "knowledge/eval/blind/2026-12-01b-pii.yaml", "knowledge/eval/blind/2026-12-02c-pii.yaml",
+               "knowledge/eval/blind/2026-12-02d-pii.yaml", "knowledge/eval/blind/2026-12-02e-pii.yaml")
 # Rehearsal: messages of the crisis classifier's training file (slang, drugs, other languages; written
 # without names), whose target is the original model's own entities, so that the recogniser does not
 # learn that any rare lowercase word is a name ("took xans", "cold turkey").
