@@ -60,3 +60,12 @@ class CountingEncoder:
 
     def encode_corpus(self, texts, batch_size=64, progress=False):
         return self.inner.encode_corpus(texts, batch_size, progress)
+
+
+def flip_a_byte(path, offset: int) -> None:
+    """Tamper with a model file in place, as a corrupt download or an edit would: one byte inverted."""
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0xFF]))

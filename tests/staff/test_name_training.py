@@ -7,6 +7,7 @@ import pytest
 from assistant.errors import ModelError
 from assistant.staff import name_training
 from assistant.staff import redact as redaction
+from tests.fakes import flip_a_byte
 
 
 def test_the_shipped_recogniser_was_trained_on_the_current_data():
@@ -33,11 +34,7 @@ def test_a_tampered_recogniser_is_refused(tmp_path):
     folder = tmp_path / "names_ner"
     shutil.copytree(name_training.OUT_DIR, folder)
     shutil.copy(name_training.RECORD, tmp_path / "names_ner.json")
-    with open(folder / "model", "r+b") as handle:
-        handle.seek(2000)
-        byte = handle.read(1)
-        handle.seek(2000)
-        handle.write(bytes([byte[0] ^ 0xFF]))
+    flip_a_byte(folder / "model", 2000)
     with pytest.raises(ModelError, match="sha256 .* is not the pinned"):
         redaction.Redactor(names_folder=folder)
 

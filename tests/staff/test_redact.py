@@ -9,6 +9,7 @@ import pytest
 
 from assistant.errors import ModelError
 from assistant.staff import redact as redaction
+from tests.fakes import flip_a_byte
 
 
 @pytest.fixture(scope="session")
@@ -119,11 +120,7 @@ def test_long_questions_are_cut_before_redaction(redactor):
 def test_tampered_weights_are_refused(tmp_path):
     folder = tmp_path / "model"
     shutil.copytree(redaction.model_dir(), folder)
-    with open(folder / "ner" / "model", "r+b") as handle:
-        handle.seek(1000)
-        byte = handle.read(1)
-        handle.seek(1000)
-        handle.write(bytes([byte[0] ^ 0xFF]))
+    flip_a_byte(folder / "ner" / "model", 1000)
     with pytest.raises(ModelError, match="sha256 .* is not the pinned"):
         redaction.Redactor(model_folder=folder)
 
