@@ -511,6 +511,15 @@ def test_change_country_in_the_help_bar_leads_to_the_selector(widget):
                                   timeout=5_000)
 
 
+def test_links_inside_replies_are_at_least_24_px_tall(widget):
+    """Issue #19: the crisis reply's inline links were 19 px tall, under WCAG's 24 px minimum target."""
+    widget.open("?region=UK")
+    widget.ask("i want to end my life tonight")
+    heights = widget.bot_messages.first.locator("a").evaluate_all(
+        "links => links.map(a => [a.textContent, a.getBoundingClientRect().height])")
+    assert heights and all(height >= 24 for _, height in heights), heights
+
+
 COVERED_PART_OF_LINK = """link => {
   const r = link.getBoundingClientRect();
   if (r.bottom < 0 || r.top > innerHeight) return null;  // off the screen: nothing to cover
