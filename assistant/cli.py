@@ -91,7 +91,7 @@ def rollback(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
 
     Example: python -m assistant rollback --list ; python -m assistant rollback
     """
-    from assistant.encoders.model import WEIGHTS_SHA256
+    from assistant.encoders.model import configured_model
     from assistant.index.history import kept_builds
     from assistant.index.history import rollback as roll_back
 
@@ -105,7 +105,8 @@ def rollback(knowledge: KnowledgeOpt = None, index: IndexOpt = None,
                        + ("  <- visitors see this one" if build.serving else ""))
         return
     try:
-        done = roll_back(index, knowledge, to, restore_files=not keep_files, weights_sha256=WEIGHTS_SHA256)
+        done = roll_back(index, knowledge, to, restore_files=not keep_files,
+                         weights_sha256=configured_model(knowledge).weights_sha256)
     except AssistantError as exc:
         _fail(exc)
     typer.echo(f"Visitors now get build {done.build.name} (published {done.build.built_at}, "
@@ -284,7 +285,7 @@ def evaluate(
     for d in result.get("datasets", []):
         typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
                    f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "
-                   f"MiniLM on question top-1 {d['minilm_question_only']['top1']:.3f} MRR {d['minilm_question_only']['mrr']:.3f}")
+                   f"plain {d['model'].rsplit('/', 1)[-1]} on the question top-1 {d['plain_model']['top1']:.3f} MRR {d['plain_model']['mrr']:.3f}")
 
 
 def _changes(knowledge: Path, index: Path, labelled_sets: list[Path], as_json: bool) -> None:

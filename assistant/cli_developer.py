@@ -15,12 +15,15 @@ from assistant.errors import AssistantError
 def register_developer_commands(app: typer.Typer, _fail) -> None:
     """Add the commands to `app`; `_fail` reports an AssistantError as cli.py does and exits."""
     @app.command("export-onnx")
-    def export_onnx() -> None:
+    def export_onnx(model: Annotated[str | None, typer.Option(help="A supported model (default: the settings' `model:`).")]
+                    = None) -> None:
         """Export the fast serving encoder (ONNX) if it is missing or stale (`build` does this too)."""
         from assistant.encoders.export import ensure_onnx
+        from assistant.encoders.model import configured_model, model_spec
+        from assistant.settings import environment
 
         try:
-            typer.echo(str(ensure_onnx()))
+            typer.echo(str(ensure_onnx(model=model_spec(model) if model else configured_model(environment().knowledge))))
         except AssistantError as exc:
             _fail(exc)
 
@@ -35,11 +38,12 @@ def register_developer_commands(app: typer.Typer, _fail) -> None:
         """
         from assistant.crisis.training import train
         from assistant.encoders import serving_encoder
-        from assistant.encoders.model import WEIGHTS_SHA256
+        from assistant.encoders.model import MINILM
 
         try:
-            # the paired part learns the answering model's vectors as the engine computes them
-            typer.echo(json.dumps(train(labelled, serving_encoder(), WEIGHTS_SHA256), indent=2))
+            # The paired part learns MiniLM's vectors as the engine computes them: the screen reads
+            # messages with MiniLM whichever model answers (engine.py), as its figures were measured.
+            typer.echo(json.dumps(train(labelled, serving_encoder(MINILM), MINILM.weights_sha256), indent=2))
         except AssistantError as exc:
             _fail(exc)
 

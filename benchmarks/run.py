@@ -34,11 +34,12 @@ BLOCK = 20  # questions per block when the two paths alternate
 NAIVE_WORKER = """
 import json, sys, time
 import faiss, torch
+from assistant.encoders.model import configured_model
 from assistant.encoders.reference import shared_embedder
 from assistant.index import load_index
 faiss.omp_set_num_threads(1)
 torch.set_num_threads(1)  # measured faster here than torch's default of 2 (13.6 vs 16.5 ms): the stricter baseline
-model = shared_embedder()._model
+model = shared_embedder(configured_model(sys.argv[2]))._model  # the model the settings choose
 index = load_index(__import__("pathlib").Path(sys.argv[1])).faiss_index
 print("ready", flush=True)
 for line in sys.stdin:
@@ -65,7 +66,8 @@ def bench_ask(results: dict) -> None:
 
     faiss.omp_set_num_threads(1)
     assistant = Assistant.load(ROOT / "knowledge", ROOT / "index", draft=True)
-    naive_process = subprocess.Popen([sys.executable, "-c", NAIVE_WORKER, str(ROOT / "index")], cwd=ROOT,
+    naive_process = subprocess.Popen([sys.executable, "-c", NAIVE_WORKER, str(ROOT / "index"), str(ROOT / "knowledge")],
+                                     cwd=ROOT,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         if naive_process.stdout.readline().strip() != "ready":
@@ -196,9 +198,15 @@ def main() -> None:
     results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
                      "when": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
     subprocess.run([sys.executable, "-m", "assistant", "build", "--if-stale", "-q"], cwd=ROOT, check=True)
+    from assistant.encoders.model import configured_model
+
+    results["model"] = configured_model(ROOT / "knowledge").key  # ASSISTANT_MODEL chooses another
     bench_ask(results)
     bench_cold_start(results)
     bench_http(results, soak)
+    if os.environ.get("BENCH_SKIP_SCALE"):  # the answering figures only (comparing models side by side)
+        print(json.dumps(results, indent=2))
+        return
     import scale  # benchmarks/scale.py: build rate and the large knowledge base
 
     scale.bench_build(results, int(os.environ.get("BENCH_BUILD_PASSAGES", "2000")))

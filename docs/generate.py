@@ -125,10 +125,10 @@ def quality_tables() -> str:
     for name, r in quality["seed"].items():
         out.append(f"| {name} | {r['in_scope']} / {r['out_of_scope']} | {r['top1']:.3f} | {r['mrr']:.3f} | "
                    f"{r['answered_correctly']:.3f} | {r['answered_wrong']:.3f} | {r['abstention']:.3f} |")
-    out += ["", "| public set | queries | plain MiniLM top-1 / MRR | this system top-1 / MRR |", "|---|---|---|---|"]
+    out += ["", "| public set | queries | the plain model top-1 / MRR | this system top-1 / MRR |", "|---|---|---|---|"]
     for d in quality.get("datasets", []):
-        out.append(f"| {d['dataset']} | {d['queries']} | {d['minilm_question_only']['top1']:.3f} / "
-                   f"{d['minilm_question_only']['mrr']:.3f} | {d['fused']['top1']:.3f} / {d['fused']['mrr']:.3f} |")
+        out.append(f"| {d['dataset']} | {d['queries']} | {d['plain_model']['top1']:.3f} / "
+                   f"{d['plain_model']['mrr']:.3f} | {d['fused']['top1']:.3f} / {d['fused']['mrr']:.3f} |")
     c = quality["crisis"]["splits"]
     out += ["", "| crisis set | crisis messages detected | false alarms on benign |", "|---|---|---|"]
     out += [f"| {name} | {s['detected']}/{s['crisis']} | {s['false_alarms']}/{s['benign']} |" for name, s in c.items()]

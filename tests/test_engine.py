@@ -335,3 +335,26 @@ def test_a_treatment_question_that_falls_back_leads_with_the_treatment_line(seed
     reply = seed_assistant.ask("how much does rehab cost in ohio", region="US")
     assert reply.kind == "fallback" and reply.helpline["resources"][0]["id"] == "us_samhsa"
     assert seed_assistant.ask("what is the best pizza in town", region="US").helpline["resources"][0]["id"] == "us_988"
+
+
+def test_with_another_answering_model_the_screen_still_reads_with_minilm(tmp_path):
+    """all-mpnet-base-v2 may answer (`model:`); the crisis screen's bars and the classifier's paired
+    part were measured on MiniLM's vectors, so MiniLM reads the message beside it."""
+    from assistant.encoders.model import MINILM, MPNET
+    from assistant.index import build_index
+    from tests.conftest import KNOWLEDGE
+    from tests.fakes import FakeEncoder
+
+    answering = FakeEncoder()
+    answering.name, answering.weights_sha256 = MPNET.name, MPNET.weights_sha256  # posing as mpnet
+    build_index(KNOWLEDGE, tmp_path / "i", embedder=answering, progress=False, log=lambda m: None)
+    assistant = Assistant.load(KNOWLEDGE, tmp_path / "i", embedder=answering)
+    assert assistant.ready and assistant.screen_embedder.weights_sha256 == MINILM.weights_sha256
+    for text in ("my mum just finished her program, why do they want her going to groups now",
+                 "i relapsed and honestly i dont care if i wake up tomorrow"):
+        answering.calls.clear()
+        reply = assistant.ask(text).to_dict()
+        assert answering.calls == [assistant.retriever.query_variants(text)]  # the question only
+        alone = assistant.screen.screen(text)  # the screen with its attached model: MiniLM
+        assert reply["crisis"]["detected"] == alone.detected
+    assert reply["kind"] == "crisis"

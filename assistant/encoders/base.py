@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import DIMENSION, MODEL_NAME, cache_dir
+from .model import MINILM, ModelSpec, cache_dir
 
 # Fixed corpora of this size range (`encode_corpus`) are cached on disk by content hash.
 CORPUS_CACHE_MIN, CORPUS_CACHE_MAX = 64, 20_000
@@ -27,8 +27,9 @@ class CorpusCachingEncoder:
     are embedded once per content and weights, then read from `.model-cache`, not re-embedded
     on every start. Subclasses implement `_encode`."""
 
-    name = MODEL_NAME
-    dimension = DIMENSION
+    spec: ModelSpec = MINILM
+    name = MINILM.name
+    dimension = MINILM.dimension
     weights_sha256 = ""
     backend = ""
     cache_tag = ""  # which backend (and export) made the vectors: caches are never shared across them

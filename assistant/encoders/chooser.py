@@ -13,6 +13,8 @@ from assistant.settings import ENCODER_BACKENDS, environment
 if TYPE_CHECKING:
     import numpy as np
 
+    from .model import ModelSpec
+
 log = logging.getLogger("assistant")
 
 
@@ -54,55 +56,59 @@ def encoder_threads() -> int:
         raise ModelError(str(exc)) from None
 
 
-_serving = None
+_serving: dict[str, Encoder] = {}
 _lock = threading.Lock()
 
 
-def reference_encoder() -> Encoder:
-    """sentence-transformers itself, one per process (seconds to load)."""
+def reference_encoder(model: "str | ModelSpec | None" = None) -> Encoder:
+    """sentence-transformers itself, one per process and model (seconds to load)."""
     from .reference import shared_embedder
 
-    return shared_embedder()
+    return shared_embedder(model)
 
 
-def serving_encoder() -> Encoder:
+def serving_encoder(model: "str | ModelSpec | None" = None) -> Encoder:
     """The encoder for answering, one per process: the ONNX export run by onnxruntime (no torch import,
     ~0.3 s to load) when the export exists and matches the weights; failing that, the reference
     encoder. `python -m assistant build` creates the export. OpenVINO builds only: with one owner
     thread running the model (owner.py), onnxruntime answered faster and served more questions a
     second in the same run (benchmarks/backends.py; docs/performance.md)."""
-    global _serving
+    from .model import model_spec
+
+    spec = model_spec(model)
     with _lock:
-        if _serving is None:
+        if spec.key not in _serving:
             from .onnx import OnnxEmbedder
 
             try:
-                _serving = OnnxEmbedder.load(threads=encoder_threads())
+                _serving[spec.key] = OnnxEmbedder.load(threads=encoder_threads(), model=spec)
             except ModelError as exc:
                 log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
-        if _serving is not None:
-            return _serving
-    return reference_encoder()
+        if spec.key in _serving:
+            return _serving[spec.key]
+    return reference_encoder(spec)
 
 
-def build_encoder(log: Callable[[str], None]) -> Encoder:
+def build_encoder(log: Callable[[str], None], model: "str | ModelSpec | None" = None) -> Encoder:
     """The encoder for building, on all cores: the ONNX export (exported first if missing), run by
     the backend `backend()` names; falls back to the reference encoder unless a backend was named."""
     from .export import ensure_onnx, stale_reason
+    from .model import model_spec
     from .onnx import OnnxEmbedder
 
+    spec = model_spec(model)
     explicit = backend_setting() != "auto"  # a bad value is the caller's error, not a reason to fall back
     try:
-        if stale_reason() is not None:
-            log("exporting the fast encoder (ONNX), once per model ...")
-            ensure_onnx()
+        if stale_reason(model=spec) is not None:
+            log(f"exporting the fast encoder (ONNX) of {spec.key}, once per model ...")
+            ensure_onnx(model=spec)
         if backend() == "openvino":
             from .openvino import OpenVinoEmbedder
 
-            return OpenVinoEmbedder.load(streams=min(2, os.cpu_count() or 1))
-        return OnnxEmbedder.load(threads=os.cpu_count() or 1, keep_spinning=True)
+            return OpenVinoEmbedder.load(streams=min(2, os.cpu_count() or 1), model=spec)
+        return OnnxEmbedder.load(threads=os.cpu_count() or 1, keep_spinning=True, model=spec)
     except (AssistantError, OSError, RuntimeError) as exc:
         if explicit:
             raise
         log(f"warning: ONNX encoder unavailable ({exc}); using the slower torch encoder")
-        return reference_encoder()
+        return reference_encoder(spec)

@@ -1,4 +1,4 @@
-"""The exported model: all-MiniLM-L6-v2 as ONNX, exported once per model and verified on every load.
+"""The exported model: the chosen model (model.py) as ONNX, exported once per model and verified on every load.
 
 Same vectors as the reference `Embedder` (cosine >= 0.999, checked in tests), without
 torch or sentence-transformers on the serving path: `import sentence_transformers` alone
@@ -8,10 +8,11 @@ tokenizers and numpy.
 
 The cache directory holds two files:
 
-- ``all-MiniLM-L6-v2.onnx``: the transformer (inputs ``input_ids``, ``attention_mask``,
-  ``token_type_ids`` as int64, dynamic batch and sequence; output ``last_hidden_state``).
+- ``<model>.onnx`` (``all-MiniLM-L6-v2.onnx``): the transformer (inputs ``input_ids``,
+  ``attention_mask`` and, for models that have segments, ``token_type_ids``, as int64, dynamic batch
+  and sequence; output ``last_hidden_state``).
   Mean pooling and L2 normalisation happen in numpy, as sentence-transformers does them.
-- ``all-MiniLM-L6-v2.onnx.json``: a sidecar recording the source weights' sha256, the
+- ``<model>.onnx.json``: a sidecar recording the source weights' sha256, the
   torch/onnx versions that exported it, and the ONNX file's own sha256. It also caches
   both hash checks keyed by file size and mtime, so a cold start only stats the 90 MB
   files instead of hashing them; a changed size or mtime means hashing again.
@@ -30,12 +31,11 @@ import numpy as np
 from assistant.errors import ModelError
 
 from ..settings import offline
-from .model import MODEL_NAME, WEIGHTS_SHA256, verify_weights
+from .model import ModelSpec, model_spec, verify_weights
 from .model import cache_dir as default_cache_dir
 from .model import model_dir as default_model_dir
 from .tokenised import pool
 
-ONNX_FILENAME = "all-MiniLM-L6-v2.onnx"
 SIDECAR_SUFFIX = ".json"
 SIDECAR_FORMAT = 2  # 2: transformer ops fused offline (see _fuse)
 OPSET = 17
@@ -47,8 +47,12 @@ DEFAULT_MAX_SEQ_LENGTH = 256
 EXPORT_HINT = "run `python -m assistant export-onnx` (or the index build) to export it"
 
 
-def onnx_path(cache_dir: Path) -> Path:
-    return Path(cache_dir) / ONNX_FILENAME
+def onnx_path(cache_dir: Path, model: "str | ModelSpec | None" = None) -> Path:
+    return Path(cache_dir) / f"{model_spec(model).key}.onnx"
+
+
+def input_names(spec: ModelSpec) -> tuple[str, ...]:
+    return INPUT_NAMES if spec.uses_token_type_ids else INPUT_NAMES[:2]
 
 
 def sidecar_path(onnx_file: Path) -> Path:
@@ -111,16 +115,16 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def _verified_weights(model_dir: Path, sidecar: dict[str, Any]) -> tuple[str, bool]:
+def _verified_weights(model_dir: Path, sidecar: dict[str, Any], spec: ModelSpec) -> tuple[str, bool]:
     """The weights' sha256, and whether it had to be recomputed (the sidecar cache missed)."""
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise ModelError(f"{weights}: model weights not found; reinstall with `make install`")
     cached = sidecar.get("weights_check") or {}
     key = _stat_key(weights)
-    if cached.get("sha256") == WEIGHTS_SHA256 and all(cached.get(k) == v for k, v in key.items()):
-        return WEIGHTS_SHA256, False
-    return verify_weights(model_dir), True
+    if cached.get("sha256") == spec.weights_sha256 and all(cached.get(k) == v for k, v in key.items()):
+        return spec.weights_sha256, False
+    return verify_weights(model_dir, spec), True
 
 
 def _onnx_matches(onnx_file: Path, sidecar: dict[str, Any]) -> tuple[bool, bool]:
@@ -133,21 +137,23 @@ def _onnx_matches(onnx_file: Path, sidecar: dict[str, Any]) -> tuple[bool, bool]
     return _file_sha256(onnx_file) == expected, True
 
 
-def stale_reason(cache_dir: Path | None = None, model_dir: Path | None = None) -> str | None:
+def stale_reason(cache_dir: Path | None = None, model_dir: Path | None = None,
+                 model: "str | ModelSpec | None" = None) -> str | None:
     """Why the exported model in `cache_dir` cannot be used (None when it can).
 
     Verifies the reference weights on the way (ModelError if they are not the expected model).
     """
+    spec = model_spec(model)
     reason, _ = _check(Path(cache_dir) if cache_dir else default_cache_dir(),
-                       Path(model_dir) if model_dir else default_model_dir())
+                       Path(model_dir) if model_dir else default_model_dir(spec), spec)
     return reason
 
 
-def _check(cache_dir: Path, model_dir: Path) -> tuple[str | None, dict[str, Any]]:
-    onnx_file = onnx_path(cache_dir)
+def _check(cache_dir: Path, model_dir: Path, spec: ModelSpec) -> tuple[str | None, dict[str, Any]]:
+    onnx_file = onnx_path(cache_dir, spec)
     sidecar_file = sidecar_path(onnx_file)
     sidecar = _read_sidecar(sidecar_file)
-    weights_hash, weights_rehashed = _verified_weights(model_dir, sidecar or {})
+    weights_hash, weights_rehashed = _verified_weights(model_dir, sidecar or {}, spec)
     if not onnx_file.is_file():
         return f"{onnx_file}: the exported ONNX model is missing", {}
     if sidecar is None:
@@ -177,7 +183,7 @@ def _check(cache_dir: Path, model_dir: Path) -> tuple[str | None, dict[str, Any]
 # --- export (build time: needs torch) ------------------------------------------------------
 
 
-def export_onnx(model_dir: Path, target: Path) -> Path:
+def export_onnx(model_dir: Path, target: Path, model: "str | ModelSpec | None" = None) -> Path:
     """Export the transformer of the model in `model_dir` to ONNX at `target` (with sidecar).
 
     Needs torch, transformers and onnx (build time only). Deterministic and offline: the
@@ -186,8 +192,8 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     """
     import warnings
 
-    model_dir, target = Path(model_dir), Path(target)
-    weights_hash = verify_weights(model_dir)
+    model_dir, target, spec = Path(model_dir), Path(target), model_spec(model)
+    weights_hash = verify_weights(model_dir, spec)
     offline()
     try:
         import onnx
@@ -207,16 +213,18 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            segments = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, **segments).last_hidden_state
 
     # eval() on the wrapper: export restores the wrapper's mode, and a fresh Module is in
     # training mode, which would leave dropout switched on for the torch check below.
     wrapper = _Transformer(model).eval()
     sample = torch.tensor([[101, 7592, 2088, 102, 0, 0], [101, 2129, 2024, 2017, 1029, 102]], dtype=torch.int64)
     mask = (sample != 0).to(torch.int64)
-    dynamic = {name: {0: "batch", 1: "sequence"} for name in (*INPUT_NAMES, OUTPUT_NAME)}
+    names = input_names(spec)
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in (*names, OUTPUT_NAME)}
+    inputs = (sample, mask, torch.zeros_like(sample))[:len(names)]
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temporary_beside(target)
@@ -227,17 +235,17 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 wrapper,
-                (sample, mask, torch.zeros_like(sample)),
+                inputs,
                 str(tmp),
                 dynamo=False,
                 opset_version=OPSET,
-                input_names=list(INPUT_NAMES),
+                input_names=list(names),
                 output_names=[OUTPUT_NAME],
                 dynamic_axes=dynamic,
                 do_constant_folding=True,
             )
         fused = _fuse(tmp, model_dir)
-        _check_export(tmp, wrapper, torch)
+        _check_export(tmp, wrapper, torch, names)
         onnx_hash = _file_sha256(tmp)
         os.replace(tmp, target)
     except BaseException:
@@ -246,7 +254,7 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     weights = model_dir / "model.safetensors"
     _write_json_atomic(sidecar_path(target), {
         "format": SIDECAR_FORMAT,
-        "model": MODEL_NAME,
+        "model": spec.name,
         "source_weights_sha256": weights_hash,
         "onnx_sha256": onnx_hash,
         "opset": OPSET,
@@ -294,7 +302,7 @@ def _fuse(path: Path, model_dir: Path) -> bool:
         return False
 
 
-def _check_export(path: Path, wrapper, torch) -> None:
+def _check_export(path: Path, wrapper, torch, names: tuple[str, ...] = INPUT_NAMES) -> None:
     """Refuse an export whose outputs differ from torch's (guards against exporter regressions)."""
     rng = np.random.default_rng(0)
     ids = rng.integers(1000, 30000, size=(3, 19), dtype=np.int64)
@@ -303,32 +311,37 @@ def _check_export(path: Path, wrapper, torch) -> None:
     mask[1, 11:] = 0
     ids[1, 11:] = 0
     feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    feeds = {name: feeds[name] for name in names}
     import onnxruntime as ort
 
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run([OUTPUT_NAME], feeds)[0]
     with torch.no_grad():
-        want = wrapper(*(torch.from_numpy(feeds[name]) for name in INPUT_NAMES)).numpy()
+        want = wrapper(*(torch.from_numpy(feeds[name]) for name in names)).numpy()
     cosine = (pool(got, mask) * pool(want, mask)).sum(axis=1)
     if not np.all(cosine >= 0.99999):
         raise ModelError(f"{path}: the ONNX export disagrees with torch (cosine {cosine.min():.6f}); not using it")
 
 
-def ensure_onnx(cache_dir: Path | None = None, model_dir: Path | None = None) -> Path:
+def ensure_onnx(cache_dir: Path | None = None, model_dir: Path | None = None,
+                model: "str | ModelSpec | None" = None) -> Path:
     """Return the exported model in `cache_dir`, exporting it first if missing or stale."""
+    spec = model_spec(model)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    model_dir = Path(model_dir) if model_dir else default_model_dir()
-    reason, _ = _check(cache_dir, model_dir)
+    model_dir = Path(model_dir) if model_dir else default_model_dir(spec)
+    reason, _ = _check(cache_dir, model_dir, spec)
     if reason is None:
-        return onnx_path(cache_dir)
-    return export_onnx(model_dir, onnx_path(cache_dir))
+        return onnx_path(cache_dir, spec)
+    return export_onnx(model_dir, onnx_path(cache_dir, spec), spec)
 
 
-def checked_export(model_dir: Path | None, cache_dir: Path | None) -> tuple[Path, dict[str, Any], Any]:
+def checked_export(model_dir: Path | None, cache_dir: Path | None,
+                   model: "str | ModelSpec | None" = None) -> tuple[Path, dict[str, Any], Any]:
     """The verified export, its record and the model's tokenizer set up as sentence-transformers
     uses it; ModelError if the export is missing or stale (run the export)."""
-    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    spec = model_spec(model)
+    model_dir = Path(model_dir) if model_dir else default_model_dir(spec)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    reason, sidecar = _check(cache_dir, model_dir)
+    reason, sidecar = _check(cache_dir, model_dir, spec)
     if reason is not None:
         raise ModelError(f"{reason}; {EXPORT_HINT}")
     offline()
@@ -343,4 +356,4 @@ def checked_export(model_dir: Path | None, cache_dir: Path | None) -> tuple[Path
     # per batch and truncates at max_seq_length. Padding is done per batch in encode().
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=sidecar["max_seq_length"])
-    return onnx_path(cache_dir), sidecar, tokenizer
+    return onnx_path(cache_dir, spec), sidecar, tokenizer

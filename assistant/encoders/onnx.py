@@ -10,6 +10,7 @@ import numpy as np
 from assistant.errors import ModelError
 
 from .export import EXPORT_HINT, OUTPUT_NAME, checked_export
+from .model import ModelSpec, model_spec
 from .tokenised import TokenisedEncoder, pool
 
 
@@ -35,27 +36,27 @@ class OnnxEmbedder(TokenisedEncoder):
 
     backend = "onnxruntime"
 
-    def __init__(self, session, tokenizer, weights_hash: str, path: Path):
-        super().__init__(tokenizer, weights_hash, path)
+    def __init__(self, session, tokenizer, weights_hash: str, path: Path, spec: ModelSpec):
+        super().__init__(tokenizer, weights_hash, path, spec)
         self._session = session
 
     @classmethod
     def load(cls, model_dir: Path | None = None, cache_dir: Path | None = None, threads: int = 1,
-             keep_spinning: bool = False) -> "OnnxEmbedder":
+             keep_spinning: bool = False, model: "str | ModelSpec | None" = None) -> "OnnxEmbedder":
         """Load the exported model; ModelError if it is missing or stale (run the export).
         `threads`: onnxruntime's threads within one call; `keep_spinning` (builds): they keep
         spinning between calls instead of giving the cores back."""
         if not isinstance(threads, int) or threads < 1:
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
-        path, sidecar, tokenizer = checked_export(model_dir, cache_dir)
+        spec = model_spec(model)
+        path, sidecar, tokenizer = checked_export(model_dir, cache_dir, spec)
         try:
             session = new_session(path, threads, keep_spinning=keep_spinning)
         except Exception as exc:
             raise ModelError(f"{path}: onnxruntime could not load the model: {exc}; {EXPORT_HINT}") from exc
-        embedder = cls(session, tokenizer, sidecar["source_weights_sha256"], path)
+        embedder = cls(session, tokenizer, sidecar["source_weights_sha256"], path, spec)
         embedder.cache_tag = f"onnx-{sidecar['onnx_sha256']}"
         return embedder
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return np.ascontiguousarray(pool(self._session.run([OUTPUT_NAME], feeds)[0], mask))
+        return np.ascontiguousarray(pool(self._session.run([OUTPUT_NAME], self.feeds(ids, mask))[0], mask))

@@ -23,6 +23,7 @@ import numpy as np
 from assistant.errors import ModelError
 
 from .export import checked_export
+from .model import ModelSpec, model_spec
 from .tokenised import TokenisedEncoder, pool
 
 
@@ -48,8 +49,9 @@ class OpenVinoEmbedder(TokenisedEncoder):
 
     build_batch = 32  # texts per model call while building (1,300 texts/s at 32 against 1,200 at 16)
 
-    def __init__(self, compiled, tokenizer, weights_hash: str, path: Path, precision: str, streams: int = 1):
-        super().__init__(tokenizer, weights_hash, path)
+    def __init__(self, compiled, tokenizer, weights_hash: str, path: Path, spec: ModelSpec, precision: str,
+                 streams: int = 1):
+        super().__init__(tokenizer, weights_hash, path, spec)
         self._session = compiled
         self._request = None
         self.precision = precision
@@ -57,14 +59,16 @@ class OpenVinoEmbedder(TokenisedEncoder):
 
     @classmethod
     def load(cls, model_dir: Path | None = None, cache_dir: Path | None = None,
-             threads: int | None = None, precision: str | None = None, streams: int = 1) -> "OpenVinoEmbedder":
+             threads: int | None = None, precision: str | None = None, streams: int = 1,
+             model: "str | ModelSpec | None" = None) -> "OpenVinoEmbedder":
         """Compile the export (~0.15 s); ModelError if it is missing or stale, or OpenVINO fails.
 
         `precision`: "f32" (default) or "bf16" (only where the CPU has it natively; see the module docstring).
         `streams` (building): batches run this many at a time, the threads shared among them
         (a batch on each core: 2 streams embed ~7% more texts a second than 2 threads on one).
         """
-        path, sidecar, tokenizer = checked_export(model_dir, cache_dir)
+        spec = model_spec(model)
+        path, sidecar, tokenizer = checked_export(model_dir, cache_dir, spec)
         try:
             import openvino as ov
 
@@ -82,7 +86,7 @@ class OpenVinoEmbedder(TokenisedEncoder):
             raise ModelError(f"OpenVINO is not installed ({exc}); reinstall with `make install`") from exc
         except Exception as exc:  # OpenVINO raises RuntimeError subclasses of its own
             raise ModelError(f"{path}: OpenVINO could not compile the model: {exc}") from exc
-        embedder = cls(compiled, tokenizer, sidecar["source_weights_sha256"], path, precision, streams)
+        embedder = cls(compiled, tokenizer, sidecar["source_weights_sha256"], path, spec, precision, streams)
         embedder.cache_tag = f"openvino-{ov.get_version()}-{precision}-{sidecar['onnx_sha256']}"
         return embedder
 
@@ -105,8 +109,7 @@ class OpenVinoEmbedder(TokenisedEncoder):
         queue = ov.AsyncInferQueue(self._session, self.streams)
         queue.set_callback(pooled)
         for chosen, ids, mask in self._padded_batches(self._tokenizer.encode_batch(texts), batch_size):
-            queue.start_async({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-                              (chosen, mask))
+            queue.start_async(self.feeds(ids, mask), (chosen, mask))
         queue.wait_all()
         # Never return rows no batch wrote: they would be vectors of whatever memory held.
         if failures or sum(done) != len(texts):
@@ -117,5 +120,5 @@ class OpenVinoEmbedder(TokenisedEncoder):
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if self._request is None:
             self._request = self._session.create_infer_request()
-        self._request.infer({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+        self._request.infer(self.feeds(ids, mask))
         return pool(self._request.get_output_tensor(0).data, mask)

@@ -11,7 +11,7 @@ from assistant.errors import ModelError
 
 from ..settings import offline
 from .base import CorpusCachingEncoder
-from .model import model_dir, verify_weights
+from .model import ModelSpec, model_dir, model_spec, verify_weights
 
 
 class Embedder(CorpusCachingEncoder):
@@ -21,16 +21,18 @@ class Embedder(CorpusCachingEncoder):
     backend = "sentence-transformers"
     cache_tag = "sentence-transformers"
 
-    def __init__(self, model, weights_hash: str):
+    def __init__(self, model, weights_hash: str, spec: ModelSpec):
         self._model = model
         self.weights_sha256 = weights_hash
+        self.spec, self.name, self.dimension = spec, spec.name, spec.dimension
         # torch modules are not safe to call from several threads at once.
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> "Embedder":
-        directory = directory or model_dir()
-        weights_hash = verify_weights(directory)
+    def load(cls, directory: Path | None = None, model: "str | ModelSpec | None" = None) -> "Embedder":
+        spec = model_spec(model)
+        directory = directory or model_dir(spec)
+        weights_hash = verify_weights(directory, spec)
         offline()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
@@ -41,7 +43,7 @@ class Embedder(CorpusCachingEncoder):
             model = SentenceTransformer(str(directory), device="cpu")
         except Exception as exc:  # any loader failure is a model problem for the caller
             raise ModelError(f"{directory}: could not load the embedding model: {exc}") from exc
-        return cls(model, weights_hash)
+        return cls(model, weights_hash, spec)
 
     def _encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         with self._lock:
@@ -55,14 +57,14 @@ class Embedder(CorpusCachingEncoder):
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-_shared: Embedder | None = None
+_shared: dict[str, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder() -> Embedder:
-    """The reference encoder, one per process: loading costs seconds and ~100 MB."""
-    global _shared
+def shared_embedder(model: "str | ModelSpec | None" = None) -> Embedder:
+    """The reference encoder of a model, one per process: loading costs seconds and ~100 MB."""
+    spec = model_spec(model)
     with _shared_lock:
-        if _shared is None:
-            _shared = Embedder.load()
-        return _shared
+        if spec.key not in _shared:
+            _shared[spec.key] = Embedder.load(model=spec)
+        return _shared[spec.key]

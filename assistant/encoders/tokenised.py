@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import CorpusCachingEncoder
-from .model import DIMENSION, MODEL_NAME
+from .model import ModelSpec
 
 
 def batches(lengths: list[int], batch_size: int) -> list[np.ndarray]:
@@ -41,12 +41,19 @@ def pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class TokenisedEncoder(CorpusCachingEncoder):
     """Tokenising, batching and pooling, shared by the runtimes that run the exported model."""
 
-    def __init__(self, tokenizer, weights_hash: str, path: Path):
+    def __init__(self, tokenizer, weights_hash: str, path: Path, spec: ModelSpec):
         self._tokenizer = tokenizer
         self.weights_sha256 = weights_hash
-        self.name = MODEL_NAME
-        self.dimension = DIMENSION
+        self.spec = spec
+        self.name = spec.name
+        self.dimension = spec.dimension
         self.path = path
+
+    def feeds(self, ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """The exported model's inputs for one padded batch (segment ids only for models that have them)."""
+        if self.spec.uses_token_type_ids:
+            return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return {"input_ids": ids, "attention_mask": mask}
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Pooled, normalised vectors for one padded batch."""

@@ -173,21 +173,21 @@ def load_dataset(directory: Path) -> tuple[list[Entry], dict[str, set[int]]]:
 
 
 def evaluate_dataset(directory: Path, embedder, settings: Settings) -> dict[str, Any]:
-    """Top-1 precision and MRR of the fused retriever and of plain MiniLM-on-question, side by side."""
+    """Top-1 precision and MRR of the fused retriever and of the plain model on the question alone, side by side."""
     from assistant.index import index_entries
 
     entries, gold = load_dataset(directory)
     memory = index_entries(entries, embedder)
     queries = list(gold)
-    results = {"dataset": directory.name, "queries": len(queries), "faqs": len(entries)}
+    results = {"dataset": directory.name, "queries": len(queries), "faqs": len(entries), "model": embedder.name}
     variants = {
         "fused": Retriever.from_settings(memory, settings),
-        "minilm_question_only": Retriever(memory, lexical_weight=0.0, classifier_weight=0.0,
+        "plain_model": Retriever(memory, lexical_weight=0.0, classifier_weight=0.0,
                                           view_weights={"heading": 1.0, "alternate": 1.0, "titled_answer": 0.0}),
     }
     for name, retriever in variants.items():
         top1 = mrr = 0.0
-        if name == "minilm_question_only":  # the plain baseline: the question as typed, nothing else
+        if name == "plain_model":  # the plain baseline: the question as typed, nothing else
             ranked_all = [retriever.rank(q, v, k=10) for q, v in zip(queries, embedder.encode(queries))]
         else:
             ranked_all = rank_all(retriever, embedder, queries)

@@ -84,7 +84,7 @@ def build_index(
     knowledge_dir, index_dir = Path(knowledge_dir), Path(index_dir)
     fingerprint = source_fingerprint(knowledge_dir)
     knowledge = load_knowledge(knowledge_dir)  # raises before anything is written
-    Settings.load(knowledge_dir)  # settings.yaml is published with the build: refuse a broken one
+    settings = Settings.load(knowledge_dir)  # settings.yaml is published with the build: refuse a broken one
     crisis_problems = overlay_problems(knowledge_dir)  # and so are the crisis lines: never a broken number
     if crisis_problems:
         raise KnowledgeError(crisis_problems)
@@ -97,7 +97,7 @@ def build_index(
     if embedder is None:
         from ..encoders import build_encoder
 
-        embedder = build_encoder(log)
+        embedder = build_encoder(log, settings.model)
 
     known: dict[str, np.ndarray] = {}
     for directory in (*reuse_from, index_dir):

@@ -64,12 +64,14 @@ def index_is_current(knowledge_dir: Path | str, index_dir: Path | str, weights_s
     Cheap: reads the manifest only (no model, no FAISS). Invalid knowledge counts as
     not current, so the build that follows reports the problems.
     """
-    from assistant.encoders.model import WEIGHTS_SHA256
+    from assistant.encoders.model import model_spec
     from assistant.errors import AssistantError
+    from assistant.settings import Settings
 
     try:
         manifest = Manifest.read(resolve_build(Path(index_dir)))
-        check_fresh(manifest, knowledge_dir, weights_sha256 or WEIGHTS_SHA256)
+        expected = weights_sha256 or model_spec(Settings.load(knowledge_dir).model).weights_sha256
+        check_fresh(manifest, knowledge_dir, expected)
     except AssistantError:
         return False
     return manifest.format_version == FORMAT_VERSION

@@ -32,7 +32,7 @@ class Status:
 
 def status(knowledge_dir: Path, index_dir: Path) -> Status:
     from assistant.encoders.export import onnx_path, stale_reason
-    from assistant.encoders.model import DIMENSION, MODEL_NAME, WEIGHTS_SHA256, cache_dir, model_dir
+    from assistant.encoders.model import MODELS, cache_dir, configured_model, model_dir, model_spec
     from assistant.knowledge import load_knowledge
 
     from .history import kept_builds
@@ -40,14 +40,20 @@ def status(knowledge_dir: Path, index_dir: Path) -> Status:
     from .manifest import FORMAT_VERSION, Manifest, check_fresh
 
     problems: list[str] = []
-    model: dict = {"name": MODEL_NAME, "weights_sha256": WEIGHTS_SHA256, "dimension": DIMENSION}
     try:
-        model["weights_directory"] = str(model_dir())
+        spec = configured_model(knowledge_dir)
+    except AssistantError as exc:
+        spec = model_spec(None)
+        problems.append(f"{str(exc).splitlines()[0]} (showing the default model)")
+    model: dict = {"name": spec.name, "setting": spec.key, "weights_sha256": spec.weights_sha256,
+                   "dimension": spec.dimension, "supported": list(MODELS)}
+    try:
+        model["weights_directory"] = str(model_dir(spec))
     except AssistantError as exc:
         problems.append(str(exc))
     try:
-        stale = stale_reason(cache_dir())
-        model["answering_encoder"] = (f"ONNX export {onnx_path(cache_dir())} (onnxruntime)" if stale is None
+        stale = stale_reason(cache_dir(), model=spec)
+        model["answering_encoder"] = (f"ONNX export {onnx_path(cache_dir(), spec)} (onnxruntime)" if stale is None
                                       else f"the reference encoder (sentence-transformers): {stale}")
     except AssistantError as exc:
         problems.append(str(exc))
@@ -60,8 +66,9 @@ def status(knowledge_dir: Path, index_dir: Path) -> Status:
         index.update(build=build.name, built_at=manifest.built_at, model=manifest.model_name,
                      weights_sha256=manifest.weights_sha256, entries=manifest.entries, vectors=manifest.views,
                      format_version=manifest.format_version, kept_builds=len(kept_builds(index_dir)))
-        if manifest.weights_sha256 != WEIGHTS_SHA256:
-            problems.append("the published build was made with other model weights: `make index` rebuilds it")
+        if manifest.weights_sha256 != spec.weights_sha256:
+            problems.append(f"the published build was made with {manifest.model_name}, the settings choose "
+                            f"{spec.key}: `make index` rebuilds it")
         if manifest.format_version != FORMAT_VERSION:
             problems.append(f"the published build has index format {manifest.format_version}, not "
                             f"{FORMAT_VERSION}: `make index` rebuilds it")
@@ -75,7 +82,7 @@ def status(knowledge_dir: Path, index_dir: Path) -> Status:
                          not_covered=len(loaded.not_covered), content_hash=loaded.content_hash[:12])
         if manifest is not None:
             try:
-                check_fresh(manifest, knowledge_dir, WEIGHTS_SHA256)
+                check_fresh(manifest, knowledge_dir, spec.weights_sha256)
                 knowledge["published"] = "yes: visitors get these files"
             except AssistantError as exc:
                 knowledge["published"] = f"no: {exc}"

@@ -148,4 +148,6 @@ class Handlers:
         return {"status": "ok" if assistant.ready else "degraded",
                 "problem": str(assistant.problem) if assistant.problem else None,
                 "regions": list(assistant.resources.regions), "default_region": self.default_region,
+                # the model answering here; the manifest's is the one that built the index (they match)
+                "model": assistant.embedder.name if assistant.embedder is not None else None,
                 "manifest": assistant.manifest.summary() if assistant.manifest else None}

@@ -48,19 +48,20 @@ def configure_threads(threads: int | None = None) -> int:
     return threads
 
 
-def needs_first_build(index_dir: Path) -> str | None:
-    """Why the server must publish a build before it starts (none yet, or made with other
-    model weights), or None. Reads the manifest only: no model, no FAISS in the master."""
-    from assistant.encoders.model import WEIGHTS_SHA256
+def needs_first_build(index_dir: Path, knowledge_dir: Path | None = None) -> str | None:
+    """Why the server must publish a build before it starts (none yet, or made with another model
+    than the settings choose), or None. Reads the manifest only: no model, no FAISS in the master."""
+    from assistant.encoders.model import configured_model
     from assistant.errors import AssistantError
     from assistant.index import FORMAT_VERSION, Manifest, resolve_build
 
     try:
         manifest = Manifest.read(resolve_build(index_dir))
+        model = configured_model(knowledge_dir)
     except AssistantError as exc:
         return str(exc)
-    if manifest.weights_sha256 != WEIGHTS_SHA256:
-        return "the published build was made with other model weights"
+    if manifest.weights_sha256 != model.weights_sha256:
+        return f"the published build was made with another model than {model.key}"
     if manifest.format_version != FORMAT_VERSION:
         return f"the published build has index format {manifest.format_version}, not {FORMAT_VERSION}"
     return None
@@ -87,7 +88,7 @@ def serve(knowledge: Path, index: Path, host: str = "127.0.0.1", port: int = 786
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     offline()
-    reason = needs_first_build(index)
+    reason = needs_first_build(index, knowledge)
     if reason is not None:
         log.warning("publishing a build first: %s", reason)
         subprocess.run([sys.executable, "-m", "assistant", "build", "--quiet", "--knowledge", str(knowledge),

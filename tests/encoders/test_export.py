@@ -38,7 +38,7 @@ def test_changed_stats_are_hashed_again_then_cached(cache_copy, tmp_path, monkey
     shutil.copytree(model_dir(), models)  # same bytes, other path and mtime
     calls = []
     real = onnx_encoder.verify_weights
-    monkeypatch.setattr(onnx_encoder, "verify_weights", lambda d: calls.append(d) or real(d))
+    monkeypatch.setattr(onnx_encoder, "verify_weights", lambda d, *spec: calls.append(d) or real(d, *spec))
     OnnxEmbedder.load(models, cache_copy)
     OnnxEmbedder.load(models, cache_copy)
     assert calls == [models]

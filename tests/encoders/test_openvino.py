@@ -134,7 +134,7 @@ def test_builds_use_the_backend_the_setting_and_cpu_call_for_and_answers_onnxrun
     from assistant.encoders import build_encoder
     monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(onnx_cache))
     monkeypatch.setenv("ASSISTANT_ENCODER_BACKEND", setting)
-    monkeypatch.setattr(chooser, "_serving", None)
+    monkeypatch.setattr(chooser, "_serving", {})
     openvino = setting == "openvino"
     built, served = build_encoder(lambda message: None), chooser.serving_encoder()
     assert type(built) is (OpenVinoEmbedder if openvino else OnnxEmbedder)
@@ -149,5 +149,5 @@ def test_a_mistyped_backend_still_answers(monkeypatch, onnx_cache):  # noqa: F81
 
     monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(onnx_cache))
     monkeypatch.setenv("ASSISTANT_ENCODER_BACKEND", "openvno")
-    monkeypatch.setattr(chooser, "_serving", None)
+    monkeypatch.setattr(chooser, "_serving", {})
     assert type(chooser.serving_encoder()) is OnnxEmbedder
