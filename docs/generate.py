@@ -3,7 +3,7 @@
 - docs/cli.md            every command's `--help`
 - docs/configuration.md  every setting and environment variable, from assistant/settings.py
 - docs/performance.md    the tables of benchmarks/results/{latest,serve,backends}.json (`make bench`)
-- docs/answer-quality.md the tables of benchmarks/results/quality.json (benchmarks/quality.py)
+- docs/answer-quality.md the tables of benchmarks/results/quality*.json (benchmarks/quality.py [--model M])
 
 Each page keeps its prose; only the blocks between `<!-- BEGIN GENERATED: name -->` and
 `<!-- END GENERATED -->` are rewritten.
@@ -135,8 +135,31 @@ def quality_tables() -> str:
     return "\n".join(out) + "\n"
 
 
+def models_table() -> str:
+    """The supported models side by side: quality.json (the default) and quality-<model>.json."""
+    from assistant.settings import MODELS
+
+    runs = [(model, _load("quality.json" if n == 0 else f"quality-{model}.json")) for n, model in enumerate(MODELS)]
+    runs = [(model, q) for model, q in runs if q]
+    if len(runs) < 2:
+        return "No side-by-side results yet: run `.venv/bin/python benchmarks/quality.py --model all-mpnet-base-v2`.\n"
+    out = ["| model | split | right answer shown first | wrong answer shown | out of scope falls back |",
+           "|---|---|---|---|---|"]
+    for model, q in runs:
+        for split in ("holdout", "fresh"):
+            r = q["seed"][split]
+            out.append(f"| {model} | {split} | {r['answered_correctly']:.3f} | {r['answered_wrong']:.3f} | "
+                       f"{r['abstention']:.3f} |")
+    out += ["", "| model | public set | the plain model top-1 | this system top-1 / MRR |", "|---|---|---|---|"]
+    for model, q in runs:
+        for d in q.get("datasets", []):
+            out.append(f"| {model} | {d['dataset']} | {d['plain_model']['top1']:.3f} | "
+                       f"{d['fused']['top1']:.3f} / {d['fused']['mrr']:.3f} |")
+    return "\n".join(out) + "\n"
+
+
 GENERATORS = {"cli": cli_help, "settings": settings_table, "performance": performance_tables,
-              "quality": quality_tables}
+              "quality": quality_tables, "models": models_table}
 
 
 def regenerate(check: bool) -> list[str]:

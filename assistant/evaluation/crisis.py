@@ -367,8 +367,10 @@ def main_report(knowledge_dir: Path | None, path: Path, with_model: bool = True)
     if with_model:
         try:
             from assistant.encoders import reference_encoder
+            from assistant.encoders.model import MINILM
 
-            screen.attach_encoder(reference_encoder().encode, reference_encoder().encode_corpus)
+            # MiniLM, whichever model answers: the screen reads with it when served (engine._screen_encoder)
+            screen.attach_encoder(reference_encoder(MINILM).encode, reference_encoder(MINILM).encode_corpus)
         except Exception as exc:  # the report says the semantic layer is off
             screen.warnings.append(f"semantic layer off: {exc}")
         try:  # as served: the classifier first (engine.crisis_classifier)

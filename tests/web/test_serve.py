@@ -153,3 +153,19 @@ def test_workers_share_the_published_build_and_pick_up_a_new_one(tmp_path, seed_
         assert seen == {True}  # every worker, not just one
     finally:
         server.stop()
+
+
+def test_the_server_publishes_first_when_the_build_was_made_with_another_model_than_the_settings_choose(
+        tmp_path, embedder):
+    from assistant.index import build_index
+    from assistant.web.serve import needs_first_build
+    from tests.conftest import write
+    from tests.index.conftest import MINIMAL
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", MINIMAL)
+    assert "no index" in needs_first_build(index, knowledge)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assert needs_first_build(index, knowledge) is None
+    write(knowledge / "settings.yaml", "model: all-mpnet-base-v2\n")
+    assert needs_first_build(index, knowledge) == "the published build was made with another model than all-mpnet-base-v2"
