@@ -155,6 +155,20 @@ def models_table() -> str:
         for d in q.get("datasets", []):
             out.append(f"| {model} | {d['dataset']} | {d['plain_model']['top1']:.3f} | "
                        f"{d['fused']['top1']:.3f} / {d['fused']['mrr']:.3f} |")
+    speed = [(model, _load(f"answering-{model}.json")) for model in MODELS]
+    speed = [(model, r) for model, r in speed if r]
+    if speed:
+        out += ["", "Speed (`BENCH_SKIP_SCALE=1 [ASSISTANT_MODEL=...] .venv/bin/python benchmarks/run.py`; each "
+                "model against the naive path of the same model, sentence-transformers `encode` + FAISS, in the "
+                "same run):", "",
+                "| model | when, machine | ask median / p99 | naive median | ratio | repeated | CLI cold start | "
+                "/api/ask, 16 clients | serving RSS |", "|---|---|---|---|---|---|---|---|---|"]
+        for model, r in speed:
+            a, h = r["ask"], r["http_16"]
+            out.append(f"| {model} | {r['when']}, {r['machine']} | {a['median_ms']} / {a['p99_ms']} ms | "
+                       f"{a['naive_median_ms']} ms | {a['ratio_to_naive']} | {a['repeated_median_ms']} ms | "
+                       f"{r['cli_cold_start_s']['median']} s | {h['rps']} req/s, p99 {h['p99_ms']} ms, "
+                       f"{h['errors']} errors | {r['serving_rss_mb']} MB |")
     return "\n".join(out) + "\n"
 
 
