@@ -6,6 +6,7 @@ import pytest
 
 from assistant.errors import ModelError
 from assistant.staff import rampart as rampart_module
+from assistant.staff import redact as redaction
 from assistant.staff.rampart import MODEL_FILES, Rampart, model_dir
 from tests.fakes import flip_a_byte
 
@@ -13,6 +14,11 @@ from tests.fakes import flip_a_byte
 @pytest.fixture(scope="module")
 def rampart():
     return Rampart()
+
+
+@pytest.fixture(scope="module")
+def redactor():
+    return redaction.redactor()
 
 
 @pytest.mark.parametrize("name, offset", [("onnx/model_q4.onnx", 5_000_000), ("tokenizer.json", 2000),
@@ -64,3 +70,27 @@ def test_a_long_question_is_read_in_windows(rampart):
     assert len(rampart.tokenizer.encode(text, add_special_tokens=False).ids) > rampart_module.MAX_TOKENS
     found = [text[start:end] for start, end in rampart.name_spans(text)]
     assert "Tamika Okonkwo" in found
+
+
+@pytest.mark.parametrize("text, name", [
+    # no cue, a lowercase name no dictionary knows, that spaCy's recogniser leaves
+    ("drove home with tayo after the meeting and we talked for hours", "tayo"),
+    # a name that is an English word, read as a name from its context
+    ("ask for Skip at the front desk when you get there", "Skip"),
+    # the second of two nicknames
+    ("Rusty and Tex both relapsed after the holidays", "Tex"),
+])
+def test_it_finds_names_the_other_recognisers_miss(redactor, monkeypatch, text, name):
+    assert name not in redactor(text)
+    monkeypatch.setattr(redactor.rampart, "threshold", 1.01)  # no word reaches it: Rampart off
+    assert name in redactor(text), "the other recognisers now find it: pick a harder example"
+
+
+@pytest.mark.parametrize("text, word", [
+    ("my wife started going to Nar-Anon on tuesdays", "Nar-Anon"),        # a staff word (its piece "Anon")
+    ("Philippians 4:13 gets me through the cravings", "Philippians"),     # a verse
+    ("went to group with tamika and she cried", "cried"),                 # an English word, in lowercase
+])
+def test_its_guards_keep_words_that_are_no_names(redactor, text, word):
+    assert word in [text[start:end] for start, end in redactor.rampart.name_spans(text)]  # the model says name
+    assert word in redactor(text)  # the guards say no
