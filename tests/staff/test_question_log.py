@@ -68,6 +68,23 @@ def test_a_redactor_that_cannot_load_stores_nothing(tmp_path, caplog, warnings_o
     assert "run `make install`" in caplog.text and "0412" not in caplog.text
 
 
+def test_a_missing_second_name_recogniser_stores_nothing(tmp_path, monkeypatch, caplog, warnings_once):
+    # the real redactor, as the log loads it, with Rampart's model files gone: privacy first, nothing stored
+    from assistant.staff import rampart, redact
+
+    monkeypatch.setattr(redact, "_redactor", None)
+    monkeypatch.setattr(redact, "_failure", None)
+    monkeypatch.setattr(rampart, "model_dir", lambda: tmp_path / "no-model")
+    log = QuestionLog(tmp_path / "q.sqlite3")
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        log.record_unanswered("my name is Tyler, call me on 0412 345 678", "AU", None)
+        assert log.flush(30)
+    assert log.unanswered() == []
+    assert "Rampart" in caplog.text and "run `make install`" in caplog.text
+    assert "Tyler" not in caplog.text and "0412" not in caplog.text
+    log.close()
+
+
 def test_the_visitor_never_waits_for_redaction_and_the_queue_is_bounded(tmp_path, monkeypatch, warnings_once):
     release = threading.Event()
 
