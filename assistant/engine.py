@@ -13,8 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from assistant.crisis.languages import wording
 from assistant.crisis.result import NOT_DETECTED
 from assistant.crosslingual import LANGUAGES as CROSS_LANGUAGES
@@ -322,8 +320,10 @@ class Assistant:
             classifier_rows = screen.classifier_rows(full_text)
             screen_texts = list(dict.fromkeys([*crisis_texts, *classifier_rows[:1]]))
             batch = list(variants) if separate else list(dict.fromkeys([*variants, *screen_texts]))
-            pending = self._embed_later(batch)
-            pending_screen = self._embed_later(screen_texts, self.screen_embedder) if separate else None
+            from assistant.encoders.owner import embed_later
+
+            pending = embed_later(self.embedder, batch)
+            pending_screen = embed_later(self.screen_embedder, screen_texts) if separate else None
             multilingual = screen.multilingual_vectors(full_text)  # its own model, while the answering model works
             batch_vectors = pending()
             if batch_vectors is not None:
@@ -416,45 +416,6 @@ class Assistant:
         if (state.question_log is not None and state.serving is not None
                 and state.serving.entries.position_of(entry_id) is not None):
             state.question_log.record_feedback(entry_id, helpful)
-
-    def _embed_later(self, texts: list[str], encoder=None):
-        """Start encoding `texts` on the model's owner thread (`encoder`: another owner than the answering
-        model's); the returned function waits for the vectors (None if the model failed or is overloaded)."""
-        encoder = encoder or self.embedder
-        submit = getattr(encoder, "submit", None)
-        if submit is None:
-            return lambda: self._embed(texts, encoder)
-        from assistant.encoders.owner import ModelBusy
-
-        try:
-            wait = submit(texts)
-        except Exception:
-            log.exception("embedding failed")
-            return lambda: None
-
-        def result():
-            try:
-                return wait()
-            except ModelBusy as exc:
-                log.warning("answers skipped: %s", exc)
-                return None
-            except Exception:  # a broken model must not take the crisis path down with it
-                log.exception("embedding failed")
-                return None
-
-        return result
-
-    def _embed(self, texts: list[str], encoder=None) -> np.ndarray | None:
-        from assistant.encoders.owner import ModelBusy
-
-        try:
-            return (encoder or self.embedder).encode(texts)
-        except ModelBusy as exc:  # overload: answer without the model rather than keep the visitor waiting
-            log.warning("answers skipped: %s", exc)
-            return None
-        except Exception:  # a broken model must not take the crisis path down with it
-            log.exception("embedding failed")
-            return None
 
     def _reply(self, state: State, query: str, language: str, kind, crisis: dict, **fields) -> Response:
         """`language`: the visitor's, detected once per message by the caller."""

@@ -195,3 +195,27 @@ class EncoderThread:
 
 _owners: dict[int, EncoderThread] = {}
 _owners_lock = threading.Lock()
+
+
+def embed_later(encoder, texts: list[str]):
+    """Start encoding `texts` (on the owner thread, when `encoder` is one) and return a function that
+    waits for the vectors: None, logged, if the model failed or is overloaded. A broken or busy model
+    must never take the crisis path down with it: the engine answers without vectors."""
+    def guarded(wait):
+        try:
+            return wait()
+        except ModelBusy as exc:  # overload: answer without the model rather than keep the visitor waiting
+            log.warning("answers skipped: %s", exc)
+        except Exception:
+            log.exception("embedding failed")
+        return None
+
+    submit = getattr(encoder, "submit", None)
+    if submit is None:  # a plain encoder (tests): encoded when the caller waits
+        return lambda: guarded(lambda: encoder.encode(texts))
+    try:
+        wait = submit(texts)
+    except Exception:
+        log.exception("embedding failed")
+        return lambda: None
+    return lambda: guarded(wait)
