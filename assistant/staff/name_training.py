@@ -32,10 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TUNING_SETS = ("benchmarks/data/pii_dev.yaml", "knowledge/eval/blind/2026-12-01-pii.yaml",
                "knowledge/eval/blind/2026-12-01b-pii.yaml", "knowledge/eval/blind/2026-12-02c-pii.yaml",
                "knowledge/eval/blind/2026-12-02d-pii.yaml", "knowledge/eval/blind/2026-12-02e-pii.yaml")
-# Rehearsal: messages of the crisis classifier's training file (slang, drugs, other languages; written
-# without names), whose target is the original model's own entities, so that the recogniser does not
-# learn that any rare lowercase word is a name ("took xans", "cold turkey").
-REHEARSAL_FILE = ROOT / "assistant" / "crisis" / "data" / "training.yaml"
+# Rehearsal: 1,500 messages drawn once from the crisis classifier's training file (slang, drugs, other
+# languages; written without names), whose target is the original model's own entities, so that the
+# recogniser does not learn that any rare lowercase word is a name ("took xans", "cold turkey"). Kept in a
+# file of their own: crisis training data added later must not change what this recogniser learnt from.
+REHEARSAL_FILE = DATA_DIR / "names_rehearsal.yaml"
 REHEARSAL = 1500
 EPOCHS = 12
 DROPOUT = 0.3
@@ -59,9 +60,7 @@ def messages(root: Path = ROOT) -> list[tuple[str, list[str]]]:
 def rehearsal_texts() -> list[str]:
     import yaml
 
-    data = yaml.safe_load(REHEARSAL_FILE.read_text(encoding="utf-8"))
-    texts = sorted({case["text"] for part in ("crisis", "benign") for case in data.get(part) or []})
-    return random.Random(SEED).sample(texts, min(REHEARSAL, len(texts)))
+    return list(yaml.safe_load(REHEARSAL_FILE.read_text(encoding="utf-8"))["texts"])[:REHEARSAL]
 
 
 def _unchanged(nlp, text: str):
