@@ -3,16 +3,21 @@
 The answering model reads English only. A question in Spanish, Portuguese, French or another of the
 multilingual encoder's languages is matched instead in that encoder's shared space (the crisis
 classifier's Universal Sentence Encoder Multilingual v3, crisis/classifier.py): the question against
-every view of every entry (heading, alternates, heading + answer), plus a softmax regression trained
+every view of every entry (heading, alternates, heading + answer, and the alternates staff wrote in other
+languages, `alternates_es:`), plus a softmax regression trained
 on those English views (index/classifier.py's, on these vectors), which learns what separates one
 entry from its neighbours. score = best cosine + ``crosslingual_weight`` x the entry's probability.
 A question nearer one of the knowledge's ``not_covered:`` questions than to any entry's view (less
 ``NOT_COVERED_MARGIN``) is not answered: that halved the wrong answers shown to out-of-scope Spanish
 questions on the tune batch.
 
-Built on the first such question (about half a second for the seed knowledge), in memory only. The
-weight and the bar an answer needs (``crosslingual_min_score``) were chosen on the tune batch of
-Spanish questions (docs/answer-quality.md).
+The knowledge's `not_covered_es:` (and `_pt`, `_fr`) questions join the English ones here: a Spanish question
+sits nearer Spanish text than any English text, so with Spanish alternates only, out-of-scope Spanish
+questions found them closer than any English `not_covered:` line and got answers.
+
+Built on the first such question (about a second for the seed knowledge), in memory only. The weight, the
+bar an answer needs (``crosslingual_min_score``) and ``NOT_COVERED_MARGIN`` were chosen on the tune
+batches' non-English questions (research/crosslingual_tuning.py, docs/answer-quality.md).
 """
 from __future__ import annotations
 
@@ -46,9 +51,12 @@ class CrossLingual:
 
     def __init__(self, entries: Sequence[Any], encoder, weight: float, not_covered: Sequence[str] = ()):
         from assistant.index.classifier import train_entry_classifier
-        from assistant.index.views import entry_views
+        from assistant.index.views import ALTERNATE, View, entry_views
 
         views = [view for position, entry in enumerate(entries) for view in entry_views(position, entry)]
+        # staff's alternates in other languages (`alternates_es:`): only this matcher reads them
+        views += [View(position, ALTERNATE, text) for position, entry in enumerate(entries)
+                  for _, text in getattr(entry, "other_alternates", ())]
         self.encoder = encoder
         self.weight = weight
         self.count = len(entries)

@@ -27,10 +27,18 @@ from .yamlfile import parse_yaml
 
 # Files in the knowledge directory that are configuration, not entries.
 CONFIG_FILES = {"settings.yaml"}
+# Alternates in other languages, one field each (`alternates_es:`): the questions visitors write in that
+# language. Only the multilingual matcher reads them (crosslingual.py); the English index never does, and
+# the visitor is shown the vetted English answer. Each language here is one the matcher's encoder knows.
+ALTERNATE_LANGUAGES = ("es", "pt", "fr")
+OTHER_ALTERNATES = tuple(f"alternates_{language}" for language in ALTERNATE_LANGUAGES)
+OTHER_NOT_COVERED = tuple(f"not_covered_{language}" for language in ALTERNATE_LANGUAGES)
 KNOWN_FIELDS = {
     "id", "type", "question", "title", "answer", "alternates", "source", "tags", "reviewed", "review_by",
+    *OTHER_ALTERNATES,
 }
-# Top-level key of a list of questions no entry answers.
+# Top-level key of a list of questions no entry answers; `not_covered_es:` and so on hold such questions in
+# other languages, which only the multilingual matcher reads (English answers never change with them).
 NOT_COVERED = "not_covered"
 # An FAQ answer longer than this is refused (check warns from 150 words, staff aim for ~80): nobody
 # reads it in a chat bubble, and it is usually a pasted article that belongs in articles.yaml.
@@ -54,6 +62,8 @@ class Entry:
     tags: tuple[str, ...] = ()
     reviewed: str | None = None
     review_by: str | None = None
+    # (language, question) for each `alternates_<language>:` item, in the order staff wrote them.
+    other_alternates: tuple[tuple[str, str], ...] = ()
     file: str = ""
     line: int = 0
     extra_fields: tuple[str, ...] = field(default=(), compare=False)
@@ -76,6 +86,7 @@ class Entry:
         data = {name: getattr(self, name) for name in _ENTRY_FIELDS}
         data["alternates"] = list(self.alternates)
         data["tags"] = list(self.tags)
+        data["other_alternates"] = [list(pair) for pair in self.other_alternates]
         return data
 
     @classmethod
@@ -83,6 +94,7 @@ class Entry:
         data = dict(data)
         data["alternates"] = tuple(data.get("alternates") or ())
         data["tags"] = tuple(data.get("tags") or ())
+        data["other_alternates"] = tuple(tuple(pair) for pair in data.get("other_alternates") or ())
         return cls(**data)
 
 
@@ -95,22 +107,28 @@ class Knowledge:
     files: tuple[str, ...]
     warnings: tuple[Problem, ...] = ()
     not_covered: tuple[str, ...] = ()  # questions no entry answers (`not_covered:` lists)
+    other_not_covered: tuple[str, ...] = ()  # the same in other languages (`not_covered_es:` lists)
 
     @cached_property  # a build reads it twice; the knowledge is frozen
     def content_hash(self) -> str:
-        return content_hash(self.entries, self.not_covered)
+        return content_hash(self.entries, self.not_covered, self.other_not_covered)
 
     def by_id(self) -> dict[str, Entry]:
         return {entry.id: entry for entry in self.entries}
 
 
-def content_hash(entries: tuple[Entry, ...] | list[Entry], not_covered: tuple[str, ...] | list[str] = ()) -> str:
+def content_hash(entries: tuple[Entry, ...] | list[Entry], not_covered: tuple[str, ...] | list[str] = (),
+                 other_not_covered: tuple[str, ...] | list[str] = ()) -> str:
     """Hash of what visitors can see and what retrieval embeds; comments and layout don't count."""
     canonical: list[Any] = [
-        {k: v for k, v in entry.to_dict().items() if k not in ("file", "line")} for entry in entries
+        # no other-language alternates: the same hash as before they existed (no needless rebuild)
+        {k: v for k, v in entry.to_dict().items()
+         if k not in ("file", "line") and not (k == "other_alternates" and not v)} for entry in entries
     ]
     if not_covered:  # absent: the same hash as before `not_covered:` existed
         canonical.append({"not_covered": list(not_covered)})
+    if other_not_covered:
+        canonical.append({"other_not_covered": list(other_not_covered)})
     payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(payload).hexdigest()
 
@@ -130,6 +148,9 @@ class EntrySchema(BaseModel):
     tags: list[str] = Field(default_factory=list)
     reviewed: dt.date | None = None
     review_by: dt.date | None = None
+    alternates_es: list[str] = Field(default_factory=list)
+    alternates_pt: list[str] = Field(default_factory=list)
+    alternates_fr: list[str] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -140,7 +161,7 @@ class EntrySchema(BaseModel):
             )
         return value
 
-    @field_validator("alternates", "tags")
+    @field_validator("alternates", "tags", *OTHER_ALTERNATES)
     @classmethod
     def _no_blank_items(cls, values: list[str]) -> list[str]:
         cleaned = [v.strip() for v in values]
@@ -210,8 +231,9 @@ def _chunks(text: str, words: int = PASSAGE_CHUNK_WORDS) -> list[str]:
 
 def _field_lines(raw: Any) -> tuple[tuple[str, int], ...]:
     lines = [(str(key), line) for key, line in getattr(raw, "key_lines", {}).items()]
-    alternates = raw.get("alternates") if isinstance(raw, dict) else None
-    lines += [(f"alternates.{i}", line) for i, line in enumerate(getattr(alternates, "item_lines", []))]
+    for name in ("alternates", *OTHER_ALTERNATES):
+        items = raw.get(name) if isinstance(raw, dict) else None
+        lines += [(f"{name}.{i}", line) for i, line in enumerate(getattr(items, "item_lines", []))]
     return tuple(lines)
 
 
@@ -222,13 +244,16 @@ def _to_entries(schema: EntrySchema, display: str, line: int, field_lines: tuple
         alternates=tuple(schema.alternates), source=schema.source, tags=tuple(schema.tags),
         reviewed=schema.reviewed.isoformat() if schema.reviewed else None,
         review_by=schema.review_by.isoformat() if schema.review_by else None,
+        other_alternates=tuple((language, text) for language in ALTERNATE_LANGUAGES
+                               for text in getattr(schema, f"alternates_{language}")),
         file=display, line=line, extra_fields=extra, field_lines=field_lines,
     )
     if schema.type == "passage" and len(schema.answer.split()) > PASSAGE_CHUNK_WORDS:
         parts = _chunks(schema.answer)
         if len(parts) > 1:
             return [
-                Entry(id=f"{schema.id}/{n}", answer=part, **{**base, "alternates": base["alternates"] if n == 1 else ()})
+                Entry(id=f"{schema.id}/{n}", answer=part,
+                      **{**base, **({} if n == 1 else {"alternates": (), "other_alternates": ()})})
                 for n, part in enumerate(parts, start=1)
             ]
     return [Entry(id=schema.id, answer=schema.answer, **base)]
@@ -266,6 +291,7 @@ def load_knowledge(directory: Path | str) -> Knowledge:
     files = knowledge_files(directory)
     used_files: list[str] = []
     not_covered: list[tuple[str, str, int]] = []  # (question, file, line)
+    other_not_covered: list[tuple[str, str, int]] = []  # the same, in other languages
     for path in files:
         display = str(path)
         if path.name in CONFIG_FILES:
@@ -281,11 +307,14 @@ def load_knowledge(directory: Path | str) -> Knowledge:
             found = "list" if isinstance(data, list) else type(data).__name__
             problems.append(Problem(display, 1, f"expected a mapping with a top-level `entries:` list, found a {found}"))
             continue
-        if NOT_COVERED in data:
+        lists = [key for key in (NOT_COVERED, *OTHER_NOT_COVERED) if key in data]
+        if lists:
             used_files.append(display)
-            problems.extend(_collect_not_covered(data, display, not_covered))
+        for key in lists:
+            problems.extend(_collect_not_covered(data, display, not_covered if key == NOT_COVERED else other_not_covered,
+                                                 key))
         if "entries" not in data:
-            if NOT_COVERED not in data:
+            if not lists:
                 warnings.append(Problem(display, 1, "no top-level `entries:` or `not_covered:` list; file ignored"))
             continue
         items = data["entries"]
@@ -323,25 +352,27 @@ def load_knowledge(directory: Path | str) -> Knowledge:
     if not problems and not entries:
         problems.append(Problem(str(directory), 0, "no entries found: add a *.yaml file with a top-level `entries:` list"))
     problems.extend(_shared_phrasings(entries))
-    problems.extend(_answered_yet_not_covered(entries, not_covered))
+    problems.extend(_answered_yet_not_covered(entries, not_covered + other_not_covered))
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(entries=tuple(entries), files=tuple(used_files), warnings=tuple(warnings),
-                     not_covered=tuple(dict.fromkeys(text for text, _, _ in not_covered)))
+                     not_covered=tuple(dict.fromkeys(text for text, _, _ in not_covered)),
+                     other_not_covered=tuple(dict.fromkeys(text for text, _, _ in other_not_covered)))
 
 
-def _collect_not_covered(data: dict, display: str, found: list[tuple[str, str, int]]) -> list[Problem]:
+def _collect_not_covered(data: dict, display: str, found: list[tuple[str, str, int]],
+                         key: str = NOT_COVERED) -> list[Problem]:
     """Validate a `not_covered:` list (plain questions, one per line) into `found`."""
-    items = data[NOT_COVERED]
-    key_line = data.key_lines.get(NOT_COVERED, 1) if isinstance(data, _Mapping) else 1
+    items = data[key]
+    key_line = data.key_lines.get(key, 1) if isinstance(data, _Mapping) else 1
     if not isinstance(items, list):
-        return [Problem(display, key_line, "`not_covered:` must be a list of questions, each on its own "
+        return [Problem(display, key_line, f"`{key}:` must be a list of questions, each on its own "
                                            "line starting with '- '")]
     lines = getattr(items, "item_lines", None) or [key_line + 1 + i for i in range(len(items))]
     problems = []
     for item, line in zip(items, lines):
         if not isinstance(item, str) or not item.strip():
-            problems.append(Problem(display, line, "each item under `not_covered:` must be a question written "
+            problems.append(Problem(display, line, f"each item under `{key}:` must be a question written "
                                                    "as plain text"))
         elif len(item) > 500:
             problems.append(Problem(display, line, f"this not_covered question has {len(item)} characters; "
@@ -353,7 +384,8 @@ def _collect_not_covered(data: dict, display: str, found: list[tuple[str, str, i
 
 def _answered_yet_not_covered(entries: list[Entry], not_covered: list[tuple[str, str, int]]) -> list[Problem]:
     """A question can't be both an entry's phrasing and listed as not covered."""
-    phrasing = {text.casefold(): entry for entry in entries for text in (entry.heading, *entry.alternates)}
+    phrasing = {text.casefold(): entry for entry in entries
+                for text in (entry.heading, *entry.alternates, *(t for _, t in entry.other_alternates))}
     problems = []
     for text, display, line in not_covered:
         entry = phrasing.get(text.casefold())
@@ -369,6 +401,16 @@ def phrasing_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
+def _other_alternate_fields(entry: Entry) -> list[tuple[str, str]]:
+    """("alternates_es.2", text) for each other-language alternate: the field a message points at."""
+    seen: dict[str, int] = {}
+    fields_ = []
+    for language, text in entry.other_alternates:
+        seen[language] = seen.get(language, -1) + 1
+        fields_.append((f"alternates_{language}.{seen[language]}", text))
+    return fields_
+
+
 def _shared_phrasings(entries: list[Entry]) -> list[Problem]:
     """An alternate that is another entry's question or alternate (case and punctuation aside) takes
     that entry's visitors: an error, so it is never published. Twice in one entry is harmless."""
@@ -378,7 +420,8 @@ def _shared_phrasings(entries: list[Entry]) -> list[Problem]:
         if "/" in entry.id and not entry.id.endswith("/1"):
             continue  # later chunks of a passage repeat its title
         for name, text in (("question" if entry.question else "title", entry.heading),
-                           *((f"alternates.{i}", t) for i, t in enumerate(entry.alternates))):
+                           *((f"alternates.{i}", t) for i, t in enumerate(entry.alternates)),
+                           *_other_alternate_fields(entry)):
             key = phrasing_key(text)
             first = owner.get(key)
             if first is None:

@@ -61,9 +61,10 @@ class Settings(BaseModel):
     unknown_word_penalty: float = Field(0.4, ge=0, le=1, description="confidence lost by questions whose words the knowledge never uses")
     # Confidence penalty for questions like those the knowledge lists under `not_covered:`.
     not_covered_weight: float = Field(1.0, ge=0, le=2, description="confidence lost, times the probability that a question is like the `not_covered:` list")
-    # Questions in other languages (crosslingual.py), calibrated on the tune batch of Spanish questions.
-    crosslingual_weight: float = Field(0.3, ge=0, le=2, description="weight of the entry classifier in matching questions in other languages")
-    crosslingual_min_score: float = Field(0.85, ge=0, le=2, description="score a question in another language needs for an answer")
+    # Questions in other languages (crosslingual.py), chosen on the tune batches' non-English questions with
+    # the knowledge's `alternates_es:` and `not_covered_es:` lists (research/crosslingual_tuning.py).
+    crosslingual_weight: float = Field(0.8, ge=0, le=2, description="weight of the entry classifier in matching questions in other languages")
+    crosslingual_min_score: float = Field(1.18, ge=0, le=2, description="score a question in another language needs for an answer")
     # Crisis resources.
     region: str = Field("US", description="default region for crisis lines (US, CA, UK, IE, AU, NZ)")
     # Input.

@@ -5,7 +5,7 @@ evaluation sets (docs/crisis.md and docs/answer-quality.md record who, when and 
 once, record the figures with the date and batch size, then fold the batch into the labelled sets.
 
     .venv/bin/python benchmarks/first_contact.py crisis BATCH.yaml   # crisis: [..], benign: [..]
-    .venv/bin/python benchmarks/first_contact.py answers BATCH.yaml  # in_scope, out_of_scope, spanish
+    .venv/bin/python benchmarks/first_contact.py answers BATCH.yaml  # in_scope, out_of_scope, spanish, other_languages
                                                                      # (a `language:` per question: by language too)
 
 Prints a table and writes the figures as JSON next to the batch (BATCH.first-contact.json).
@@ -45,6 +45,10 @@ def crisis(assistant, batch: dict) -> dict:
             "false_alarms": dict(sorted(alarms.items())), "missed": missed, "raised": raised}
 
 
+# Sections of answerable questions besides `in_scope` (English): Spanish, and Portuguese and French.
+ANSWERABLE_ELSEWHERE = ("spanish", "other_languages")
+
+
 def answers(assistant, batch: dict) -> dict:
     def run(cases: list, in_scope: bool) -> dict:
         right = wrong = fell_back = 0
@@ -65,12 +69,14 @@ def answers(assistant, batch: dict) -> dict:
         return {"questions": len(cases), "right_first": round(right / n, 3), "wrong_shown": round(wrong / n, 3),
                 "fell_back": round(fell_back / n, 3), "failures": failures}
 
-    result = {"in_scope": run(batch["in_scope"], True), "out_of_scope": run(batch["out_of_scope"], False),
-              "spanish": run(batch.get("spanish", []), True) if batch.get("spanish") else None}
-    languages = sorted({case.get("language", "en") for key in ("in_scope", "out_of_scope") for case in batch[key]})
+    result = {"in_scope": run(batch["in_scope"], True), "out_of_scope": run(batch["out_of_scope"], False)}
+    for name in ANSWERABLE_ELSEWHERE:
+        result[name] = run(batch[name], True) if batch.get(name) else None
+    answerable = [c for key in ("in_scope", *ANSWERABLE_ELSEWHERE) for c in batch.get(key) or []]
+    languages = sorted({case.get("language", "en") for case in answerable + batch["out_of_scope"]})
     if languages != ["en"]:  # a batch in several languages: each one on its own too
         result["by_language"] = {
-            lang: {"in_scope": run([c for c in batch["in_scope"] if c.get("language", "en") == lang], True),
+            lang: {"in_scope": run([c for c in answerable if c.get("language", "en") == lang], True),
                    "out_of_scope": run([c for c in batch["out_of_scope"] if c.get("language", "en") == lang], False)}
             for lang in languages}
     return result
@@ -92,7 +98,7 @@ def main(argv: list[str]) -> int:
         for lang, (hit, total) in result["false_alarms"].items():
             print(f"false alarms {lang:19} {hit:4d}/{total:<4d} {hit / total:.0%}")
     else:
-        rows = [(name, result[name]) for name in ("in_scope", "out_of_scope", "spanish")]
+        rows = [(name, result[name]) for name in ("in_scope", "out_of_scope", *ANSWERABLE_ELSEWHERE)]
         rows += [(f"{lang} {name}", r) for lang, parts in result.get("by_language", {}).items() for name, r in parts.items()]
         for name, r in rows:
             if r and r["questions"]:

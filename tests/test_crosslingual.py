@@ -26,6 +26,18 @@ def test_a_question_like_a_not_covered_one_is_flagged():
     assert matcher.rank("how much does parking cost").not_covered
 
 
+def test_staff_alternates_in_other_languages_are_views_of_their_entry_only_here():
+    from dataclasses import replace
+
+    from assistant.index.views import entry_views
+
+    spanish = [ENTRIES[0], replace(ENTRIES[1], other_alternates=(("es", "pueden venir los familiares"),))]
+    assert CrossLingual(ENTRIES, FakeEncoder(), weight=0.3).rank("pueden venir los familiares").matches[0].score < 0.5
+    ranking = CrossLingual(spanish, FakeEncoder(), weight=0.3).rank("pueden venir los familiares")
+    assert ranking.matches[0].position == 1 and ranking.matches[0].score > 0.99
+    assert all("familiares" not in view.text for view in entry_views(1, spanish[1]))  # the English index never
+
+
 def test_lazy_builds_once_and_gives_up_quietly():
     encoder = FakeEncoder()
     lazy = LazyCrossLingual(ENTRIES, lambda: encoder, 0.3)

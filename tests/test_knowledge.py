@@ -117,6 +117,46 @@ def test_a_not_covered_list_is_knowledge_not_a_warning(tmp_path):
 
 
 
+def test_alternates_in_other_languages_are_kept_apart_with_their_lines(tmp_path):
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    answer: A.\n")
+    before = load_knowledge(tmp_path).content_hash
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    alternates_es:\n"
+                                 "      - cuanto dura\n      - duracion del grupo\n    alternates_fr:\n"
+                                 "      - combien de temps\n    answer: A.\n")
+    knowledge = load_knowledge(tmp_path)
+    entry = knowledge.entries[0]
+    assert entry.alternates == () and not knowledge.warnings  # never an English phrasing, never "unknown"
+    assert entry.other_alternates == (("es", "cuanto dura"), ("es", "duracion del grupo"), ("fr", "combien de temps"))
+    assert entry.line_of("alternates_es.1") == 6 and entry.line_of("alternates_fr.0") == 8
+    assert knowledge.content_hash != before  # the multilingual matcher must learn them
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    alternates_es: ['']\n    answer: A.\n")
+    assert any("alternates_es" in p and "empty item" in p for p in problems_of(tmp_path))
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    alternates_xx: [a]\n    answer: A.\n")
+    assert "unknown field(s) alternates_xx" in str(load_knowledge(tmp_path).warnings[0])
+
+
+def test_an_other_language_alternate_shared_by_two_entries_is_refused(tmp_path):
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    alternates_es: [cuanto dura]\n"
+                                 "    answer: A.\n  - id: two\n    question: R?\n    alternates_es: ['Cuánto dura?',"
+                                 " 'cuanto dura?']\n    answer: B.\n")
+    found = problems_of(tmp_path)
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'faq.yaml'}:8: ") and "'cuanto dura?'" in found[0]
+
+
+def test_not_covered_lists_in_other_languages_stay_apart(tmp_path):
+    write(tmp_path / "faq.yaml", "entries:\n  - id: one\n    question: Q?\n    answer: A.\n")
+    write(tmp_path / "gaps.yaml", "not_covered:\n  - how much does it cost\nnot_covered_es:\n  - cuanto cuesta\n"
+                                  "not_covered_pt:\n  - quanto custa\n")
+    knowledge = load_knowledge(tmp_path)
+    assert knowledge.not_covered == ("how much does it cost",)  # what the English detector learns from
+    assert knowledge.other_not_covered == ("cuanto cuesta", "quanto custa") and not knowledge.warnings
+    english_only = knowledge.content_hash
+    write(tmp_path / "gaps.yaml", "not_covered:\n  - how much does it cost\n")
+    assert load_knowledge(tmp_path).content_hash != english_only
+    write(tmp_path / "gaps.yaml", "not_covered_es: cuanto cuesta\n")
+    assert any("`not_covered_es:` must be a list" in p for p in problems_of(tmp_path))
+
+
 def test_an_faq_answer_far_too_long_for_a_phone_is_refused_at_its_line(tmp_path):
     # Issue #20: a 5,000-word answer built and served; `check` only warned at 150 words.
     from assistant.knowledge import FAQ_MAX_WORDS

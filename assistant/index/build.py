@@ -103,7 +103,7 @@ def build_index(
     for directory in (*reuse_from, index_dir):
         known.update(previous_vectors(Path(directory), embedder, log))
     memory = index_entries(list(knowledge.entries), embedder, progress=progress, log=log, known=known,
-                           not_covered=knowledge.not_covered)
+                           not_covered=knowledge.not_covered, other_not_covered=knowledge.other_not_covered)
 
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
@@ -242,11 +242,12 @@ def _write_artifacts(directory: Path, memory: LoadedIndex) -> None:
 def index_entries(entries: list[Entry], embedder, progress: bool = False,
                   log: Callable[[str], None] = lambda message: None,
                   known: dict[str, np.ndarray] | None = None,
-                  not_covered: Sequence[str] = ()) -> "LoadedIndex":
+                  not_covered: Sequence[str] = (), other_not_covered: Sequence[str] = ()) -> "LoadedIndex":
     """Embed entries and build the FAISS and lexical indexes in memory (no files written).
     `known`: vectors by text from the previous build of the same encoder (not embedded again).
     `not_covered`: questions no entry answers; a detector learns to tell them from the entries'
-    phrasings (classifier.py)."""
+    phrasings (classifier.py). `other_not_covered`: the same in other languages; the English detector never
+    learns from them (the answering model reads English), they are only kept for the multilingual matcher."""
     views: list[View] = [v for i, e in enumerate(entries) for v in entry_views(i, e)]
     texts = [v.text for v in views]
     known = known or {}
@@ -268,6 +269,6 @@ def index_entries(entries: list[Entry], embedder, progress: bool = False,
         classifier=train_entry_classifier(vectors, view_entry, len(entries)),
         view_text=texts, reused_vectors=sum(1 for t in texts if t in known),
         not_covered_detector=detector, not_covered=len(not_covered) if detector is not None else 0,
-        not_covered_texts=tuple(not_covered) if detector is not None else (),
+        not_covered_texts=(*not_covered, *other_not_covered) if detector is not None else (),
         misspellings=known_misspellings(entries) if len(entries) <= SCAN_ENTRIES else {},
     )

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import KnowledgeError, Problem
+from assistant.knowledge import OTHER_ALTERNATES
 
 # The sheet's columns, in the order export writes them: every field an entry has, and its file.
-COLUMNS = ("id", "type", "question", "title", "answer", "alternates", "source", "tags", "reviewed", "review_by",
-           "file")
+COLUMNS = ("id", "type", "question", "title", "answer", "alternates", *OTHER_ALTERNATES, "source", "tags",
+           "reviewed", "review_by", "file")
 REQUIRED = ("id",)
 DATE_FIELDS = ("reviewed", "review_by")
 # One item per line in a cell; a cell without new lines may also separate items with these.
-LIST_SEPARATORS = {"alternates": "|", "tags": ","}
+LIST_SEPARATORS = {"alternates": "|", **{name: "|" for name in OTHER_ALTERNATES}, "tags": ","}
 # What Excel treats as a formula when a cell starts with it. Export puts an apostrophe before such
 # text (Excel's own mark for "this is text"); import takes one leading apostrophe off again.
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -85,7 +86,7 @@ def cell_text(value: Any) -> str:
 def list_cell(items: Any, column: str) -> str:
     values = [str(item).strip() for item in items or []]
     separator = LIST_SEPARATORS[column]
-    if column == "alternates" or any(separator in v for v in values):
+    if column.startswith("alternates") or any(separator in v for v in values):
         text = "\n".join(values)
         # one item holding the separator: a new line at the end keeps it one item on import
         return cell_text(text) + ("\n" if len(values) == 1 and separator in text else "")

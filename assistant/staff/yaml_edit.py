@@ -10,8 +10,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from assistant.knowledge import OTHER_ALTERNATES
+
 # The order fields take in a new entry (and where a field added to an entry goes).
-FIELD_ORDER = ("id", "type", "question", "title", "alternates", "answer", "source", "tags", "reviewed", "review_by")
+FIELD_ORDER = ("id", "type", "question", "title", "alternates", *OTHER_ALTERNATES, "answer", "source", "tags",
+               "reviewed", "review_by")
 TEXT_FIELDS = ("question", "title", "answer", "source")
 
 

@@ -112,6 +112,12 @@ def test_not_covered_list_is_built_loaded_and_kept_fresh(tmp_path, embedder):
     assert loaded.not_covered == 2
     cost = embedder.encode(["what is the price of the sessions"])
     assert not_covered_probability(loaded.not_covered_detector, cost) > 0.5
+    write(knowledge / "gaps.yaml", "not_covered:\n  - how much does it cost\n  - where is the clinic\n"
+                                   "not_covered_es:\n  - cuanto cuesta\n")
+    assert not index_is_current(knowledge, index)
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    loaded = load_index(index)  # the English detector learnt from two; the matcher compares with all three
+    assert loaded.not_covered == 2 and loaded.not_covered_texts[2:] == ("cuanto cuesta",)
     np.savez(resolve_build(index) / "not_covered.npz", weights=np.zeros(3, np.float32), bias=np.float32(0))
     with pytest.raises(IndexError_, match="not_covered.npz"):
         load_index(index)

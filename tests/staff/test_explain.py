@@ -54,7 +54,7 @@ def test_a_crisis_names_the_layer_that_fired():
 def test_another_languages_ranking_is_its_own():
     ranked = _ranked(0.90, 0.80)
     other = Response(query="q", kind="answer", crisis=NOT_DETECTED, language="es",
-                     answers=[Hit(ENTRIES[2], 0.91)], candidates=[Hit(ENTRIES[2], 0.91), Hit(ENTRIES[0], 0.5)])
+                     answers=[Hit(ENTRIES[2], 1.21)], candidates=[Hit(ENTRIES[2], 1.21), Hit(ENTRIES[0], 0.5)])
     why = explain(other, SETTINGS, ranked, ENTRIES)
-    assert "multilingual space" in why.reason and "reaches crosslingual_min_score 0.85" in why.reason
+    assert "multilingual space" in why.reason and "reaches crosslingual_min_score 1.18" in why.reason
     assert [r.entry_id for r in why.ranked] == ["e2", "e0"] and why.shown[0].entry_id == "e2"

@@ -46,14 +46,15 @@ def entries_by_id(directory):
 
 def test_export_has_one_row_per_entry_with_every_field_and_its_file(knowledge):
     header, *rows = exported_rows(knowledge)
-    assert header == ["id", "type", "question", "title", "answer", "alternates", "source", "tags", "reviewed",
-                      "review_by", "file"]
+    assert header == ["id", "type", "question", "title", "answer", "alternates", "alternates_es", "alternates_pt",
+                      "alternates_fr", "source", "tags", "reviewed", "review_by", "file"]
     by_id = {row[0]: dict(zip(header, row)) for row in rows}
     assert len(rows) == 15 and all("/" not in entry_id for entry_id in by_id)  # entries, not chunks
     faq = by_id["faq-what-is-group-therapy"]
     assert faq["type"] == "faq" and faq["file"] == "faq.yaml" and faq["tags"] == "basics"
     assert faq["reviewed"] == "2026-11-26" and faq["review_by"] == "2027-05-26"
     assert faq["alternates"].split("\n")[:2] == ["what is group therapy", "group therapy meaning"]
+    assert faq["alternates_es"].split("\n")[1] == "terapia grupal drogas que es"
     passage = by_id["article-power-of-connection"]
     assert passage["type"] == "passage" and passage["question"] == "" and passage["file"] == "articles.yaml"
     assert passage["title"].startswith("The power of connection") and "\n\nMembers also" in passage["answer"]
@@ -187,7 +188,7 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them_when_cells_hold_new_lin
     text = sheet.read_bytes().decode("utf-8-sig")
     physical = text[: text.index(rows[9][0] + ",")].count("\n") + 1
     assert physical > 100  # the CSV line and the spreadsheet row differ a lot
-    assert problem.startswith(f"{sheet}:{physical}: row 10, column reviewed (I): '2026-02-30' is not a date")
+    assert problem.startswith(f"{sheet}:{physical}: row 10, column reviewed (L): '2026-02-30' is not a date")
     assert "tmp" not in problem.split(": ", 1)[1] and ".yaml" not in problem
 
 
