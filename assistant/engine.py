@@ -296,7 +296,7 @@ class Assistant:
             crisis_dict.update(state.resources.crisis_reply(region, crisis, language).to_dict())
             return self._reply(state, full_text, language, "crisis", crisis_dict, region=region)
         return self._reply(state, full_text, language, "fallback", crisis_dict, region=region, message=TOO_MANY,
-                           helpline=state.resources.helpline_dict(region, full_text))
+                           helpline=state.resources.helpline_dict(region, full_text, language))
 
     def _answer(self, state: State, full_text: str, region: str, serving: Serving | None) -> Response:
         """The pipeline for one message. Pure: same text, region and build -> same Response."""
@@ -382,7 +382,7 @@ class Assistant:
         message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
         return self._reply(state, full_text, language, "fallback", crisis_dict, candidates=hits,
                            suggestions=hits[: settings.suggestions], region=region, message=message,
-                           helpline=resources.helpline_dict(region, full_text), notes=notes)
+                           helpline=resources.helpline_dict(region, full_text, language), notes=notes)
 
     def _answer_crosslingual(self, state: State, full_text: str, question: str, matcher, crisis_dict: dict,
                              region: str, notes: list[str], language: str) -> Response:
@@ -401,14 +401,15 @@ class Assistant:
         message = NO_MATCH if local is None else f"{local.no_answer}\n\n{NO_MATCH}"
         return self._reply(state, full_text, language, "crisis" if crisis_dict["detected"] else "fallback", crisis_dict,
                            candidates=hits, suggestions=hits[: settings.suggestions], region=region,
-                           message=message, helpline=state.resources.helpline_dict(region, full_text), notes=notes)
+                           message=message, helpline=state.resources.helpline_dict(region, full_text, language),
+                           notes=notes)
 
     def _unavailable(self, state: State, full_text: str, language: str, crisis_detected: bool, crisis_dict: dict, region: str,
                      notes: list[str]) -> Response:
         """No answers right now (model or index failing): the crisis reply and the helpline still go out."""
         return self._reply(state, full_text, language, "crisis" if crisis_detected else "fallback", crisis_dict,
                            region=region, message=UNAVAILABLE, notes=notes,
-                           helpline=state.resources.helpline_dict(region, full_text))
+                           helpline=state.resources.helpline_dict(region, full_text, language))
 
     def record_feedback(self, entry_id: str, helpful: bool) -> None:
         """A visitor's helpful / not-helpful click: stored only when staff logging is on."""

@@ -26,9 +26,13 @@ def treatment_line(drug_alcohol_lines: list):
     return next((line for line in lines if line.hours == "24/7"), None) or (lines[0] if lines else None)
 
 
-def fallback_helpline(code: str, primary_lines: list, treatment=None) -> dict:
-    """{region, text, markdown, resources}: the crisis line sentence, after the treatment line's when given."""
+def fallback_helpline(code: str, primary_lines: list, treatment=None, language: str | None = None) -> dict:
+    """{region, text, markdown, resources}: the crisis line sentence, after the treatment line's when given,
+    then the crisis line's own option in the visitor's language when it has one."""
     crisis = _crisis_helpline(code, primary_lines)
+    own = next((option for option in (line.option_in(language) for line in primary_lines) if option), None)
+    if own:
+        crisis = {**crisis, "text": f"{crisis['text']} {own}", "markdown": f"{crisis['markdown']}\n\n{own}"}
     if treatment is None:
         return crisis
     hours = f" ({treatment.hours})" if treatment.hours else ""

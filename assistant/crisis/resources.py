@@ -473,13 +473,14 @@ class CrisisResources:
         data = self._regions[self.resolve_region(region, self.default_region)]
         return treatment_line(self._visible(data, "drug_alcohol"))
 
-    def helpline_dict(self, region: str | None, question: str = "") -> dict:
+    def helpline_dict(self, region: str | None, question: str = "", language: str | None = None) -> dict:
         """The lines under a fallback (helpline.py): a crisis line for anyone struggling; for a question
-        about treatment, rehab, detox or alcohol and drugs, the treatment-referral line first."""
+        about treatment, rehab, detox or alcohol and drugs, the treatment-referral line first; and the
+        line's own option in the visitor's language where it has one (988 in Spanish: press 2, text AYUDA)."""
         code = self.resolve_region(region, self.default_region)
         data = self._regions[code]
         treatment = treatment_line(self._visible(data, "drug_alcohol")) if asks_about_treatment(question) else None
-        return fallback_helpline(code, self._primary_lines(data), treatment)
+        return fallback_helpline(code, self._primary_lines(data), treatment, language)
 
 
 __all__ = ["CrisisReply", "CrisisResources", "Region", "Resource", "KINDS"]

@@ -21,3 +21,16 @@ def test_a_treatment_question_gets_the_treatment_referral_line_first():
 def test_what_counts_as_a_treatment_question():
     assert asks_about_treatment("How much does REHAB cost?") and asks_about_treatment("busco tratamiento")
     assert not asks_about_treatment("how long does group therapy last") and not asks_about_treatment("")
+
+
+def test_a_fallback_in_spanish_gives_the_lines_own_spanish_option():
+    # #17/#18: a Spanish visitor's fallback carried the helpline sentence in English only, though 988 has a
+    # Spanish option (press 2, text AYUDA) recorded in the reference.
+    from assistant.crisis.resources import CrisisResources
+
+    resources = CrisisResources.load(None)
+    spanish = resources.helpline_dict("US", "cuanto cuesta el grupo", "es")
+    assert spanish["text"].startswith(resources.helpline_dict("US")["text"])
+    assert "marca 2" in spanish["text"] and "AYUDA" in spanish["markdown"]
+    assert resources.helpline_dict("US", "", "fr") == resources.helpline_dict("US")  # no French option for 988
+    assert resources.helpline_dict("UK", "", "es") == resources.helpline_dict("UK")  # none recorded for the UK
