@@ -59,7 +59,12 @@ def test_ask_on_edited_knowledge_answers_the_draft_and_publishes_nothing(tmp_pat
     assert json.loads(result.stdout)["answers"][0]["answer"].startswith("DRAFT")
     assert (index / "CURRENT").read_text() == published  # the served build is untouched
     assert sorted(p.name for p in (index / "builds").iterdir()) == builds
-    assert run("eval", "--crisis", "--knowledge", str(knowledge), "--index", str(index)).returncode == 0
+    # a small crisis set: the whole labelled one (7,000+ messages) is not what this test is about
+    small = tmp_path / "crisis.yaml"
+    small.write_text("crisis:\n  - {text: \"i took all my pills\", category: overdose_poisoning, split: holdout}\n"
+                     "benign:\n  - {text: \"how long is group therapy\", split: holdout}\n", encoding="utf-8")
+    assert run("eval", "--crisis", "--crisis-set", str(small), "--knowledge", str(knowledge),
+               "--index", str(index)).returncode == 0
     assert (index / "CURRENT").read_text() == published
 
 

@@ -153,7 +153,10 @@ def test_add_to_not_covered_writes_a_valid_change_that_keeps_comments(seed_assis
         written = httpx.post(url + "/staff/change", auth=STAFF, data=form)
         assert written.status_code == 200 and "make index" in written.text
         after = target.read_text(encoding="utf-8")
-        assert after.startswith(before.rstrip("\n")) and after.endswith(f"  - {OUT_OF_SCOPE}\n")
+        # one line added, at the end of the English `not_covered:` list (the other languages' lists follow it)
+        added = [line for line in after.splitlines() if line not in before.splitlines()]
+        assert added == [f"  - {OUT_OF_SCOPE}"] and len(after.splitlines()) == len(before.splitlines()) + 1
+        assert after.index(added[0]) < after.index("\nnot_covered_es:")
         assert "# NOT COVERED - questions visitors ask" in after  # comments kept
         assert OUT_OF_SCOPE in load_knowledge(own_knowledge).not_covered
 
