@@ -56,7 +56,7 @@ class CrossLingual:
         views = [view for position, entry in enumerate(entries) for view in entry_views(position, entry)]
         # staff's alternates in other languages (`alternates_es:`): only this matcher reads them
         views += [View(position, ALTERNATE, text) for position, entry in enumerate(entries)
-                  for _, text in getattr(entry, "other_alternates", ())]
+                  for _, text in entry.other_alternates]
         self.encoder = encoder
         self.weight = weight
         self.count = len(entries)
