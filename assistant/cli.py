@@ -249,7 +249,8 @@ def evaluate(
                                                          assistant.entries, assistant.settings, seed_set)
             result["calibration"] = {
                 "min_score": chosen.min_score, "min_margin": chosen.min_margin,
-                "confident_score": chosen.confident_score, "tune": tune.to_dict(), "holdout": holdout.to_dict(),
+                "confident_score": chosen.confident_score, "unknown_word_penalty": chosen.unknown_word_penalty,
+                "not_covered_weight": chosen.not_covered_weight, "tune": tune.to_dict(), "holdout": holdout.to_dict(),
             }
         if datasets:
             result["datasets"] = [
@@ -278,10 +279,12 @@ def evaluate(
     if "calibration" in result:
         c = result["calibration"]
         typer.echo(f"\n== Calibration (tune split): min_score={c['min_score']} min_margin={c['min_margin']} "
-                   f"confident_score={c['confident_score']}")
-        typer.echo(f"   tune: shown-right {c['tune']['answered_correctly']:.3f} abstain {c['tune']['abstention']:.3f}; "
+                   f"confident_score={c['confident_score']} unknown_word_penalty={c['unknown_word_penalty']} "
+                   f"not_covered_weight={c['not_covered_weight']}")
+        typer.echo(f"   tune: shown-right {c['tune']['answered_correctly']:.3f} wrong {c['tune']['answered_wrong']:.3f} "
+                   f"abstain {c['tune']['abstention']:.3f}; "
                    f"held out (holdout + fresh): shown-right {c['holdout']['answered_correctly']:.3f} "
-                   f"abstain {c['holdout']['abstention']:.3f}")
+                   f"wrong {c['holdout']['answered_wrong']:.3f} abstain {c['holdout']['abstention']:.3f}")
     for d in result.get("datasets", []):
         typer.echo(f"\n== {d['dataset']} ({d['queries']} queries, {d['faqs']} FAQs): "
                    f"fused top-1 {d['fused']['top1']:.3f} MRR {d['fused']['mrr']:.3f}; "
