@@ -4,7 +4,9 @@ from assistant.retrieval import Candidate
 from assistant.settings import Settings
 from assistant.staff.explain import explain
 
-SETTINGS = Settings()  # min_score 0.71, second_answer_gap 0.03
+# Fixed here, not the defaults (which calibration moves): second_answer_gap 0.03 as shipped.
+SETTINGS = Settings(min_score=0.71, min_margin=0.0, confident_score=0.75, crosslingual_min_score=1.18,
+                    second_answer_gap=0.03)
 ENTRIES = [Entry(id=f"e{n}", type="faq", question=f"Question {n}?", answer="A.") for n in range(3)]
 NOT_DETECTED = {"detected": False}
 
