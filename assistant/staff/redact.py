@@ -24,7 +24,7 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, finders, surname_end
+from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, finders, surname_end, with_title
 from assistant.staff.pii_words import NOT_A_NAME
 
 PLACEHOLDERS = {
@@ -275,7 +275,8 @@ class Redactor:
             else:
                 joined.append([start, end])
         found.extend((start, surname_end(text, end, self.lists), "PERSON") for start, end in joined)
-        found.sort()
+        found = sorted((with_title(text, start) if entity == "PERSON" else start, end, entity)
+                       for start, end, entity in found)
         merged: list[list] = []
         for start, end, entity in found:
             if merged and start < merged[-1][1]:
