@@ -353,6 +353,12 @@ def load_knowledge(directory: Path | str) -> Knowledge:
         problems.append(Problem(str(directory), 0, "no entries found: add a *.yaml file with a top-level `entries:` list"))
     problems.extend(_shared_phrasings(entries))
     problems.extend(_answered_yet_not_covered(entries, not_covered + other_not_covered))
+    if other_not_covered and not not_covered:
+        # the build keeps them with the English detector (index/build.py), so alone they would be dropped
+        _, display, line = other_not_covered[0]
+        warnings.append(Problem(display, line, (
+            "not-covered questions in other languages are only used next to an English `not_covered:` list, "
+            "and there is none: add a few English `not_covered:` lines on the same topics, or these are ignored")))
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(entries=tuple(entries), files=tuple(used_files), warnings=tuple(warnings),

@@ -155,6 +155,12 @@ def test_not_covered_lists_in_other_languages_stay_apart(tmp_path):
     assert load_knowledge(tmp_path).content_hash != english_only
     write(tmp_path / "gaps.yaml", "not_covered_es: cuanto cuesta\n")
     assert any("`not_covered_es:` must be a list" in p for p in problems_of(tmp_path))
+    write(tmp_path / "gaps.yaml", "# Spanish only\nnot_covered_es:\n  - cuanto cuesta\n")
+    alone = load_knowledge(tmp_path)  # kept with the English detector only: said, at the line
+    assert [str(w) for w in alone.warnings] == [
+        f"{tmp_path / 'gaps.yaml'}:3: not-covered questions in other languages are only used next to an English "
+        "`not_covered:` list, and there is none: add a few English `not_covered:` lines on the same topics, "
+        "or these are ignored"]
 
 
 def test_an_faq_answer_far_too_long_for_a_phone_is_refused_at_its_line(tmp_path):
