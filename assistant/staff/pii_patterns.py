@@ -179,7 +179,7 @@ NAME_CUE = re.compile(
     rf"|\b(?:my|his|her)\s+names"
     rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\bme\s+dicen|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
     rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
-    rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e)(?!\w)"
+    rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e|\btên(?:\s+là)?(?=\s+(?-i:[A-ZÀ-Ỹ])))(?!\w)"
     rf"|(?P<relation>(?:\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
     rf"|teenage|adult|step|ex|late|best|mayor|menor|peque[nñ]o|peque[nñ]a)[\s-]*(?:year[\s-]old\s+)?)?"
     rf"(?:son|daughter|kid|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|brother|sister|mom|mum|mother"
@@ -193,7 +193,8 @@ NAME_CUE = re.compile(
     rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
     rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
     rf"(?=\s+[A-ZÁÉÍÓÚÑ])"
-    rf"|\b(?:thanks|thank\s+you|thx|regards|cheers|gracias|saludos|sincerely|love|xoxo|atentamente|atte)\s*[,!.-]+)"
+    rf"|\b(?:thanks|thank\s+you|thx|regards|cheers|gracias|saludos|sincerely|love|xoxo|atentamente|atte)\s*[,!.-]+"
+    rf"|\b(?:thanks|thank\s+you|thx|gracias|obrigad[oa]|merci)(?=\s+(?-i:[A-ZÁÉÍÓÚÑ])))"  # "gracias Maripaz por..."
     rf"|(?P<alias>\b(?:goes|go|went|going)\s+by|\b(?:known|know\s+him|know\s+her)\s+as|\bnicknamed|\baka\b"
     rf"|\ba\.k\.a\.?|\bstreet\s+name(?:\s+is|\s+was)?)"
     rf"|(?P<weak>\b(?:i{_APOS}?m|i\s+am|this\s+is|it{_APOS}?s|here{_APOS}?s|soy|aqu[ií]\s+(?:es|habla)|je\s+suis"
@@ -404,6 +405,7 @@ _WORD_BEFORE = r"(?<![\w'’@/.-])" + _NAME_WORD
 _DOES = re.compile(_WORD_BEFORE + r"(?=,?\s+" + _PERSON_VERB + r")", re.IGNORECASE)
 _AND_I = re.compile(_WORD_BEFORE + r"(?=\s+and\s+(?:i|me)\b)", re.IGNORECASE)                   # "Will and I"
 _APPOSITIVE = re.compile(_WORD_BEFORE + r"(?=,?\s+my\s+(?:" + _RELATIONS + r")\b)", re.IGNORECASE)  # "Mercy my housemate"
+_ASKED = re.compile(r"\b(?:ask|tell|told|text|texted|call|called)\s+" + _NAME_WORD + r"\b", re.IGNORECASE)  # "ask grace if"
 _WITH_ME = re.compile(r"\b(?:me|i|him|her)\s+and\s+" + _NAME_WORD + r"\b", re.IGNORECASE)  # "me and grace went"
 _NOT_BEFORE_A_NAME = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|that|no|some|any|of|to|for|with)\s+$",
                                 re.IGNORECASE)
@@ -411,13 +413,14 @@ _NOT_BEFORE_A_NAME = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|t
 
 def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
     """A word that may be a name, told one by what follows it ("Will relapsed", "Faith and her boyfriend",
-    "Patience is my sponsor", "Mercy my housemate", "Will and I") or by "me and ___" ("me and grace went").
+    "Patience is my sponsor", "Mercy my housemate", "Will and I"), by "me and ___" ("me and grace went") or
+    by "ask / tell ___" ("ask grace if...").
     Only words the lists know as names; an English word in lowercase only when it is one of VIRTUES
     ("joy left the program", not "the intake nurse said"); "Will and I" and "Mercy my housemate" only
     capitalised, and not an English word after all but VIRTUES there ("Will my son...", "Miss my mum");
     months and days never ("June went by fast")."""
     found = []
-    for pattern in (_DOES, _AND_I, _APPOSITIVE, _WITH_ME):
+    for pattern in (_DOES, _AND_I, _APPOSITIVE, _WITH_ME, _ASKED):
         for match in pattern.finditer(text):
             word = match.group("name")
             low, capital = plain(word), bool(CAPITALISED.match(word))
@@ -426,10 +429,13 @@ def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
             if low in lists.stop and low not in NAMEABLE:
                 continue  # "it", "she", "he" and other words the census also lists
             english = low in lists.english and low not in VIRTUES
-            if pattern is _APPOSITIVE:
-                ok = capital and (low in VIRTUES or (low in lists.first and not english))
+            if pattern is _APPOSITIVE:  # lowercase only a virtue between commas: "patience, my sister, ..."
+                ok = ((capital and (low in VIRTUES or (low in lists.first and not english)))
+                      or (low in VIRTUES and text.startswith(",", match.end("name"))))
             elif pattern is _AND_I:
                 ok = capital and (low in VIRTUES or low in lists.first)
+            elif pattern is _ASKED:  # "ask grace", "told kayla"; not "call will" nor "tell mark"
+                ok = low in VIRTUES or (lists.first_name(word) and not english)
             elif capital:
                 ok = low in VIRTUES or low in lists.first
             else:
@@ -441,7 +447,7 @@ def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
 
 # A title or a nickname's first word, capitalised, right before a name found otherwise: redacted with it
 # ("Pastor [name]" keeps nothing, "[name]" does). Not "my sister [name]": a relation after "my" stays.
-TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic)\.?|\b(?:Pastor|Coach|Sister|Brother"
+TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña)\.?|\b(?:Pastor|Coach|Sister|Brother"
                           r"|Father|Mother|Miss|Deacon|Reverend|Officer|Deputy|Detective|Judge|Elder|Doctor|Doctora"
                           r"|Don|Doña|Tía|Tío|Tia|Tio|Auntie|Aunt|Uncle|Big|Lil|Little|Young|Old)\b)\s+$")
 _OWNED = re.compile(r"\b(?:my|his|her|our|your|their|mi|su|tu|nuestr[oa])\s+$", re.IGNORECASE)

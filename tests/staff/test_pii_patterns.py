@@ -33,6 +33,8 @@ def found(text: str, entity: str) -> list[str]:
     ("im tired and my son is using", []),             # "tired" is no name, "is" follows "my son"
     ("im will from ohio", []),                        # a census name that is also a word needs a stronger cue
     ("my name is not important", []),
+    ("gracias Rocío por todo", ["Rocío"]),            # a capital after "gracias" with no comma
+    ("merci beaucoup, bonne soirée", []),             # ...only a capital
 ])
 def test_names_after_cues(text, names):
     assert [text[a:b] for a, b in names_after_cues(text, LISTS)] == names
@@ -228,6 +230,10 @@ WORDS = NameLists(first=LISTS.first | {"chase", "nurse", "miss", "winter"}, last
     ("talks about hope and i nod along", []),                 # "and I" only after a capital
     ("Hope is my only option now", []),                       # "is my" + a relation only
     ("the will to change came back", []),
+    ("ask joy if the group is on", ["joy"]),
+    ("patience, my sister, keeps enabling him", ["patience"]),
+    ("patience my friend is what it takes", []),              # lowercase: only between commas
+    ("call will about it", []),
 ])
 def test_names_told_by_what_the_person_does(text, names):
     assert [text[a:b] for a, b in names_by_what_they_do(text, WORDS)] == names
@@ -240,6 +246,7 @@ def test_names_told_by_what_the_person_does(text, names):
     ("my sister Ana is here", 10, 10),        # a relation after "my" is kept: "my sister [name]"
     ("i miss Jake", 7, 7),                    # "miss" in lowercase is the verb
     ("Big Mike said hi", 4, 0),
+    ("habla con don Chuy", 14, 10),
 ])
 def test_a_title_or_nickname_word_is_redacted_with_the_name(text, start, begins):
     assert with_title(text, start) == begins
