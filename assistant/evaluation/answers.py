@@ -147,7 +147,6 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
     labelled = load_seed_set(path)
     ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=max(settings.candidates, 2))
     tune = [(q, r) for q, r in zip(labelled, ranked) if q.split == "tune"]
-    holdout = [(q, r) for q, r in zip(labelled, ranked) if q.split != "tune"]  # every split not tuned on
     in_scope = np.array([bool(q.expect) for q, _ in tune])
     right = np.array([bool(q.expect) and entries[r[0].position].id.split("/")[0] in q.expect for q, r in tune])
     margin = np.array([r[0].score - (r[1].score if len(r) > 1 else 0.0) for _, r in tune])
