@@ -202,10 +202,10 @@ app.command("try", help="Try your edits before publishing them: the same as `ask
 def evaluate(
     knowledge: KnowledgeOpt = None,
     index: IndexOpt = None,
-    seed_set: Annotated[Optional[list[Path]], typer.Option("--set", help="Labelled visitor questions (repeat for several files; default: the seed and fresh sets).")] = None,
+    seed_set: Annotated[Optional[list[Path]], typer.Option("--set", help="Labelled visitor questions (repeat for several files; default: the seed, blind-tune and fresh sets).")] = None,
     crisis_set: Annotated[Path, typer.Option("--crisis-set", help="Labelled crisis/benign messages.")] = Path("knowledge/eval/crisis_messages.yaml"),
     datasets: Annotated[Optional[Path], typer.Option("--datasets", help="Also measure the public datasets in this folder (e.g. ../shared/datasets).")] = None,
-    calibrate_policy: Annotated[bool, typer.Option("--calibrate", help="Search thresholds on the tune split and report holdout.")] = False,
+    calibrate_policy: Annotated[bool, typer.Option("--calibrate", help="Choose the answer thresholds and the two confidence penalties on the tune split; report the held-out splits.")] = False,
     crisis_only: Annotated[bool, typer.Option("--crisis", help="Only the crisis screen.")] = False,
     changes: Annotated[bool, typer.Option("--changes", help="For staff: which questions get a different answer with your unpublished edits than visitors get now (exit 1 when a test question got worse).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
