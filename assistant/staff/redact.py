@@ -24,7 +24,8 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, finders, surname_end, with_title
+from assistant.staff.pii_context import finders, with_title
+from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, surname_end
 from assistant.staff.pii_words import NOT_A_NAME
 
 PLACEHOLDERS = {

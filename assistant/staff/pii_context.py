@@ -1,0 +1,89 @@
+"""Names told by their context: what follows a word that may be a name ("Will relapsed", "me and grace
+went"), and a title or nickname word that goes with a found name ("Pastor Ruth", "Big Mike").
+
+Tuned on PII sets h and i after their first contact (docs/privacy.md); the finders of pii_patterns.py,
+plus these, are what redact.py wraps as Presidio recognizers.
+"""
+from __future__ import annotations
+
+import re
+
+from .pii_patterns import CAPITALISED, NameLists, plain
+from .pii_patterns import finders as pattern_finders
+from .pii_words import CALENDAR, NAMEABLE, VIRTUES
+
+# What only a person does, right after a word that may be a name: "Will relapsed" (the modal "Will" is
+# followed by a subject: "Will the group..."), "joy left the program", "Patience is my sponsor".
+_RELATIONS = (r"son|daughter|kid|child|husband|wife|partner|boyfriend|girlfriend|fianc[eé]e?|ex|brother|sister|mom|mum"
+              r"|mother|dad|father|friend|best\s+friend|cousin|nephew|niece|uncle|aunt|grandson|granddaughter|sponsor"
+              r"|sponsee|counselou?r|therapist|roommate|housemate|neighbou?r|coworker|stepson|stepdaughter")
+_PERSON_VERB = (r"(?:relapsed|relapses|left|quit|went|goes|said|says|told|tells|texted|texts|called|calls|keeps|kept"
+                r"|started|stopped|moved|lives|lived|wants|wanted|needs|needed|asked|came|comes|drinks|drank|uses"
+                r"|used|got|gets|is\s+using|was\s+using|is\s+drinking|just\s+\w+ed\b"
+                r"|(?:is|was)\s+my\s+(?:" + _RELATIONS + r")|and\s+(?:her|his|their)\s+(?:" + _RELATIONS + r"))\b")
+_NAME_WORD = r"(?P<name>[^\W\d_][\w'’-]*)"
+_WORD_BEFORE = r"(?<![\w'’@/.-])" + _NAME_WORD
+_DOES = re.compile(_WORD_BEFORE + r"(?=,?\s+" + _PERSON_VERB + r")", re.IGNORECASE)
+_AND_I = re.compile(_WORD_BEFORE + r"(?=\s+and\s+(?:i|me)\b)", re.IGNORECASE)                   # "Will and I"
+_APPOSITIVE = re.compile(_WORD_BEFORE + r"(?=,?\s+my\s+(?:" + _RELATIONS + r")\b)", re.IGNORECASE)  # "Mercy my housemate"
+_ASKED = re.compile(r"\b(?:ask|tell|told|text|texted|call|called)\s+" + _NAME_WORD + r"\b", re.IGNORECASE)  # "ask grace if"
+_WITH_ME = re.compile(r"\b(?:me|i|him|her)\s+and\s+" + _NAME_WORD + r"\b", re.IGNORECASE)  # "me and grace went"
+_NOT_BEFORE_A_NAME = re.compile(r"\b(?:the|a|an|my|your|his|her|our|their|this|that|no|some|any|of|to|for|with)\s+$",
+                                re.IGNORECASE)
+
+
+def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """A word that may be a name, told one by what follows it ("Will relapsed", "Faith and her boyfriend",
+    "Patience is my sponsor", "Mercy my housemate", "Will and I"), by "me and ___" ("me and grace went") or
+    by "ask / tell ___" ("ask grace if...").
+    Only words the lists know as names; an English word in lowercase only when it is one of VIRTUES
+    ("joy left the program", not "the intake nurse said"); "Will and I" and "Mercy my housemate" only
+    capitalised, and not an English word after all but VIRTUES there ("Will my son...", "Miss my mum");
+    months and days never ("June went by fast")."""
+    found = []
+    for pattern in (_DOES, _AND_I, _APPOSITIVE, _WITH_ME, _ASKED):
+        for match in pattern.finditer(text):
+            word = match.group("name")
+            low, capital = plain(word), bool(CAPITALISED.match(word))
+            if low in CALENDAR or _NOT_BEFORE_A_NAME.search(text[: match.start("name")]):
+                continue
+            if low in lists.stop and low not in NAMEABLE:
+                continue  # "it", "she", "he" and other words the census also lists
+            english = low in lists.english and low not in VIRTUES
+            if pattern is _APPOSITIVE:  # lowercase only a virtue between commas: "patience, my sister, ..."
+                ok = ((capital and (low in VIRTUES or (low in lists.first and not english)))
+                      or (low in VIRTUES and text.startswith(",", match.end("name"))))
+            elif pattern is _AND_I:
+                ok = capital and (low in VIRTUES or low in lists.first)
+            elif pattern is _ASKED:  # "ask grace", "told kayla"; not "call will" nor "tell mark"
+                ok = low in VIRTUES or (lists.first_name(word) and not english)
+            elif capital:
+                ok = low in VIRTUES or low in lists.first
+            else:
+                ok = low in VIRTUES or (lists.first_name(word) and not english)
+            if ok:
+                found.append(match.span("name"))
+    return sorted(set(found))  # "me and grace went" is found twice
+
+
+# A title or a nickname's first word, capitalised, right before a name found otherwise: redacted with it
+# ("Pastor [name]" keeps nothing, "[name]" does). Not "my sister [name]": a relation after "my" stays.
+TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña)\.?|\b(?:Pastor|Coach|Sister|Brother"
+                          r"|Father|Mother|Miss|Deacon|Reverend|Officer|Deputy|Detective|Judge|Elder|Doctor|Doctora"
+                          r"|Don|Doña|Tía|Tío|Tia|Tio|Auntie|Aunt|Uncle|Big|Lil|Little|Young|Old)\b)\s+$")
+_OWNED = re.compile(r"\b(?:my|his|her|our|your|their|mi|su|tu|nuestr[oa])\s+$", re.IGNORECASE)
+
+
+def with_title(text: str, start: int) -> int:
+    """Where a name found at `start` begins once a title or nickname word before it is counted in."""
+    title = TITLE_BEFORE.search(text[:start])
+    if not title or _OWNED.search(text[: title.start()]):
+        return start
+    return title.start()
+
+
+def finders(lists: NameLists) -> dict[str, list]:
+    """pii_patterns.finders, with the names told by what the person does."""
+    found = pattern_finders(lists)
+    found["PERSON"] = [*found["PERSON"], lambda t: names_by_what_they_do(t, lists)]
+    return found
