@@ -137,10 +137,11 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
     Objective: among the settings where out-of-scope questions fall back at least 95% of the time
     (issue #18's bar), the most right answers shown first, then the fewest wrong ones; if none
     reaches the bar, the smaller of (right answer shown first) and (out-of-scope abstention).
-    Report every other split (holdout, fresh) with the chosen values. The penalties lower every candidate of a question alike, so the
-    ranking is computed once and each setting only moves the best score (see retrieval.py); a
-    penalty the retriever was built without (weight 0, or no `not_covered:` list) cannot be searched
-    and keeps its value.
+    Report every other split (holdout, fresh) with the chosen values.
+
+    The penalties lower every candidate of a question alike, so the ranking is computed once and each
+    setting only moves the best score (see retrieval.py); a penalty the retriever was built without
+    (weight 0, or no `not_covered:` list) cannot be searched and keeps its value.
     """
     import numpy as np
 
@@ -157,7 +158,7 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
                    + retriever.unknown_word_penalty * (unknown if unknown is not None else 0.0)
                    + retriever.not_covered_weight * (not_covered if not_covered is not None else 0.0))
     n_in, n_out = max(int(in_scope.sum()), 1), max(int((~in_scope).sum()), 1)
-    best: tuple[tuple[float, float, float], dict[str, float]] | None = None
+    best: tuple[tuple[bool, float, float, float], dict[str, float]] | None = None
     penalties = itertools.product(
         [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if unknown is not None else [settings.unknown_word_penalty],
         [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0] if not_covered is not None else [settings.not_covered_weight],
