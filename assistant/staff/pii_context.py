@@ -66,8 +66,9 @@ def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
     return sorted(set(found))  # "me and grace went" is found twice
 
 
-# A title or a nickname's first word, capitalised, right before a name found otherwise: redacted with it
-# ("Pastor [name]" keeps nothing, "[name]" does). Not "my sister [name]": a relation after "my" stays.
+# A title or a nickname's first word right before a name found otherwise: redacted with it ("Pastor [name]"
+# keeps nothing, "[name]" does). Abbreviations and "don" in any case ("mrs okonkwo"); the words capitalised
+# only ("Miss Ana", not "i miss Jake"). Not "my sister [name]": a relation after "my" stays.
 TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña)\.?|\b(?:Pastor|Coach|Sister|Brother"
                           r"|Father|Mother|Miss|Deacon|Reverend|Officer|Deputy|Detective|Judge|Elder|Doctor|Doctora"
                           r"|Don|Doña|Tía|Tío|Tia|Tio|Auntie|Aunt|Uncle|Big|Lil|Little|Young|Old)\b)\s+$")
