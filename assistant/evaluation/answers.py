@@ -151,21 +151,20 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
     in_scope = np.array([bool(q.expect) for q, _ in tune])
     right = np.array([bool(q.expect) and entries[r[0].position].id.split("/")[0] in q.expect for q, r in tune])
     margin = np.array([r[0].score - (r[1].score if len(r) > 1 else 0.0) for _, r in tune])
-    # The best score with no penalty, and how much each penalty's weight takes from it.
-    unknown = np.array([1.0 - r[0].coverage for _, r in tune]) if retriever.unknown_word_penalty > 0 else None
-    not_covered = np.array([r[0].not_covered for _, r in tune]) if retriever.not_covered_weight > 0 else None
+    # The best score with no penalty, and what each penalty's weight multiplies. A retriever built without a
+    # penalty leaves its signal neutral (coverage 1, not-covered probability 0), so both read 0 there.
+    unknown = np.array([1.0 - r[0].coverage for _, r in tune])
+    not_covered = np.array([r[0].not_covered for _, r in tune])
     unpenalised = (np.array([r[0].score for _, r in tune])
-                   + retriever.unknown_word_penalty * (unknown if unknown is not None else 0.0)
-                   + retriever.not_covered_weight * (not_covered if not_covered is not None else 0.0))
+                   + retriever.unknown_word_penalty * unknown + retriever.not_covered_weight * not_covered)
     n_in, n_out = max(int(in_scope.sum()), 1), max(int((~in_scope).sum()), 1)
     best: tuple[tuple[bool, float, float, float], dict[str, float]] | None = None
     penalties = itertools.product(
-        [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if unknown is not None else [settings.unknown_word_penalty],
-        [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0] if not_covered is not None else [settings.not_covered_weight],
+        [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if retriever.unknown_word_penalty > 0 else [settings.unknown_word_penalty],
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0] if retriever.not_covered_weight > 0 else [settings.not_covered_weight],
     )
     for unknown_weight, not_covered_weight in penalties:
-        score = (unpenalised - unknown_weight * (unknown if unknown is not None else 0.0)
-                 - not_covered_weight * (not_covered if not_covered is not None else 0.0))
+        score = unpenalised - unknown_weight * unknown - not_covered_weight * not_covered
         # Fused scores run from about 0.3 to 1.4 (cosine + weighted lexical and classifier terms).
         for min_score, min_margin, confident in itertools.product(
                 [x / 100 for x in range(40, 121)],      # min_score
@@ -186,9 +185,8 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
                                   unknown_word_penalty=unknown_weight, not_covered_weight=not_covered_weight))
     chosen = settings.model_copy(update=best[1])
     rescored = [[replace(c, score=c.score + (retriever.unknown_word_penalty - chosen.unknown_word_penalty)
-                         * (1.0 - c.coverage) * (unknown is not None)
-                         + (retriever.not_covered_weight - chosen.not_covered_weight) * c.not_covered
-                         * (not_covered is not None)) for c in r] for r in ranked]
+                         * (1.0 - c.coverage) + (retriever.not_covered_weight - chosen.not_covered_weight)
+                         * c.not_covered) for c in r] for r in ranked]
     pairs = list(zip(labelled, rescored))
     tune_report = score_seed(*_unzip([(q, r) for q, r in pairs if q.split == "tune"]), entries, chosen, "tune")
     holdout_report = score_seed(*_unzip([(q, r) for q, r in pairs if q.split != "tune"]), entries, chosen,
