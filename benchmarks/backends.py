@@ -36,10 +36,10 @@ import json, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 sys.path.insert(0, str(Path(sys.argv[1]) / "benchmarks"))
-import faiss
-faiss.omp_set_num_threads(1)
 from common import questions
 from assistant.engine import Assistant
+from assistant.web.serve import configure_threads
+configure_threads()  # FAISS's and BLAS's threads as served
 
 from assistant.encoders import encoder_threads
 from assistant.encoders.onnx import OnnxEmbedder

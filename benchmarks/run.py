@@ -62,11 +62,10 @@ def bench_ask(results: dict) -> None:
     about a millisecond a question here, which would flatter neither side. The two take turns
     block by block (the other waits idle), so both see the same machine load over the run.
     """
-    import faiss
-
     from assistant.engine import Assistant
+    from assistant.web.serve import configure_threads
 
-    faiss.omp_set_num_threads(1)
+    configure_threads()  # FAISS's and BLAS's threads as served
     assistant = Assistant.load(ROOT / "knowledge", ROOT / "index", draft=True)
     naive_process = subprocess.Popen([sys.executable, "-c", NAIVE_WORKER, str(ROOT / "index"), str(ROOT / "knowledge")],
                                      cwd=ROOT,

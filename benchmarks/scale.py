@@ -141,6 +141,7 @@ def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
     from assistant.index import resolve_build
     from assistant.index.views import VIEW_TEXTS
     from assistant.retrieval import DENSE_CANDIDATE_VIEWS
+    from assistant.web.serve import configure_threads
 
     with tempfile.TemporaryDirectory() as scratch:
         knowledge, index = Path(scratch) / "k", Path(scratch) / "i"
@@ -150,7 +151,7 @@ def bench_scale(results: dict, count: int, queries: int = 1000) -> None:
         view_texts = json.loads((resolve_build(index) / VIEW_TEXTS).read_text(encoding="utf-8"))
         fp32 = np.vstack([recording.vectors[text] for text in view_texts])
         del recording, view_texts
-        faiss.omp_set_num_threads(1)  # as served
+        configure_threads()  # FAISS's and BLAS's threads as served
         assistant = Assistant.load(knowledge, index)
         if assistant.problem is not None:
             raise RuntimeError(f"the {count}-passage index does not serve: {assistant.problem}")

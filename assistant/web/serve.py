@@ -29,13 +29,21 @@ WORKER_BOOT_SECONDS = 120
 
 
 def configure_threads(threads: int | None = None) -> int:
-    """Cap torch's and FAISS's threads for serving (default 1, or `ASSISTANT_THREADS`).
+    """Cap torch's, FAISS's and numpy's BLAS threads for serving (default 1, or `ASSISTANT_THREADS`).
 
     FAISS searches one question at a time here, which is faster on one OpenMP thread than on two
-    (they wait on each other whenever anything else is busy). The encoder sets its own threads
-    (`ASSISTANT_ENCODER_THREADS`) and runs on one thread of its own (encoder_thread.py).
+    (they wait on each other whenever anything else is busy). The same holds for BLAS: a message's
+    products (the crisis classifier's kernel row, the retriever's scores) are one vector against a
+    matrix, too small to share, and OpenBLAS's idle threads spin, taking the cores the encoders and
+    the web server need: capped at one, 16 clients got 161-183 answers a second instead of 101-114
+    (wrk, 2 cores, 2026-12-02; docs/performance.md). The encoder sets its own threads
+    (`ASSISTANT_ENCODER_THREADS`) and runs on one thread of its own (encoders/owner.py).
     """
     threads = threads or environment().threads
+    import numpy  # noqa: F401  (loads its BLAS first: the cap reaches only libraries already loaded)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")  # for the life of the process
     torch = sys.modules.get("torch")  # only when the torch encoder is in use: importing it costs seconds
     if torch is not None:
         torch.set_num_threads(threads)

@@ -2,6 +2,7 @@
 
 Each test is seconds long; the 20-start soak and the throughput figures are in benchmarks/serve.py.
 """
+import json
 import os
 import signal
 import subprocess
@@ -169,3 +170,17 @@ def test_the_server_publishes_first_when_the_build_was_made_with_another_model_t
     assert needs_first_build(index, knowledge) is None
     write(knowledge / "settings.yaml", "model: all-mpnet-base-v2\n")
     assert needs_first_build(index, knowledge) == "the published build was made with another model than all-mpnet-base-v2"
+
+
+def test_serving_caps_blas_threads_at_one():
+    """A message's BLAS products are one vector against a matrix: OpenBLAS's extra threads only spin and
+    take the cores the encoders and the web server need (docs/performance.md)."""
+    script = ("import json, numpy; from threadpoolctl import threadpool_info; "
+              "from assistant.web.serve import configure_threads; "
+              "blas = lambda: [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']; "
+              "before = blas(); configure_threads(1); print(json.dumps([before, blas()]))")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENBLAS_", "OMP_"))}
+    before, after = json.loads(subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment,
+                                              capture_output=True, text=True, check=True).stdout)
+    assert after and all(n == 1 for n in after), after
+    assert os.cpu_count() == 1 or max(before) > 1, f"proves nothing: BLAS already ran on one thread ({before})"
