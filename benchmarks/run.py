@@ -147,12 +147,13 @@ def load(port: int, clients: int, seconds: float, texts: list[str]) -> dict:
     errors = [0]
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
+    run = os.urandom(3).hex()  # each run's questions are new: a later run must not hit an earlier one's cache
 
     def worker(offset: int) -> None:
         with httpx.Client(timeout=10) as client:
             n = offset
             while time.perf_counter() < stop_at:
-                text = f"{texts[n % len(texts)]} ({n})"  # distinct: no cache hits
+                text = f"{texts[n % len(texts)]} ({run}.{n})"  # distinct: no cache hits
                 n += clients
                 started = time.perf_counter()
                 try:

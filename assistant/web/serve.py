@@ -35,8 +35,8 @@ def configure_threads(threads: int | None = None) -> int:
     (they wait on each other whenever anything else is busy). The same holds for BLAS: a message's
     products (the crisis classifier's kernel row, the retriever's scores) are one vector against a
     matrix, too small to share, and OpenBLAS's idle threads spin, taking the cores the encoders and
-    the web server need: capped at one, 16 clients got 161-183 answers a second instead of 101-114
-    (wrk, 2 cores, 2026-12-02; docs/performance.md). The encoder sets its own threads
+    the web server need: capped at one, 16 clients got 112-138 answers a second instead of 80-82
+    (wrk, 2 cores, 2026-12-02, in turns with the code before; docs/performance.md). The encoder sets its own threads
     (`ASSISTANT_ENCODER_THREADS`) and runs on one thread of its own (encoders/owner.py).
     """
     threads = threads or environment().threads
