@@ -12,7 +12,6 @@ and to at most 5% of the out-of-scope ones (#18's goals); ties go to the higher 
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from pathlib import Path
 

@@ -45,3 +45,30 @@ def test_calibrate_raises_the_not_covered_penalty_until_out_of_scope_questions_f
     # 1.0 - w * 0.8 must fall under min_score while 0.8 stays above it: only a weight above 0.25 does that
     assert chosen.not_covered_weight > 0.25 and 1.0 - chosen.not_covered_weight * 0.8 < chosen.min_score <= 0.8
     assert held_out.out_of_scope == 1 and held_out.abstention == 1.0  # scored with the chosen penalty too
+
+
+class SomeWrongAtLowScores:
+    """In scope: 90 questions rank faq-a (right) at 1.0; 5 rank faq-a at 0.6 and 5 rank faq-b (wrong) at
+    0.6. Out of scope: 10 at 0.3. Showing everything above 0.4 gives 95% right and 5% wrong; only a bar
+    above 0.6 keeps wrong answers under 3% (90% right, none wrong). No penalties to choose."""
+
+    unknown_word_penalty = 0.0
+    not_covered_weight = 0.0
+
+    def query_variants(self, question):
+        return [question]
+
+    def rank(self, question, vectors, k=10):
+        kind, number = question.split()
+        top, score = {"sure": (0, 1.0), "unsure": (int(number) % 2, 0.6), "cost": (0, 0.3)}[kind]
+        return [Candidate(top, score, score, 0.0), Candidate(1 - top, score - 0.3, score - 0.3, 0.0)]
+
+
+def test_calibrate_keeps_wrong_answers_under_three_percent_before_adding_right_ones(tmp_path):
+    labelled = write(tmp_path / "set.yaml", "split: tune\nin_scope:\n"
+                     + "".join(f"  - query: sure {n}\n    expect: [faq-a]\n" for n in range(90))
+                     + "".join(f"  - query: unsure {n}\n    expect: [faq-a]\n" for n in range(10))
+                     + "out_of_scope:\n" + "".join(f"  - query: cost {n}\n" for n in range(10)))
+    chosen, tune, _ = calibrate(SomeWrongAtLowScores(), NoModel(), ENTRIES, Settings(), labelled)
+    assert tune.answered_wrong <= 0.03 and tune.answered_correctly == 0.9, tune.to_dict()
+    assert 0.6 < chosen.min_score <= 1.0
