@@ -81,7 +81,8 @@ class Response:
                 lines.append(f"Source: {hit.entry.source}")
             lines.append("")
         if self.suggestions:
-            lines.append("Closest questions we do have answers for:")
+            if not self.message.rstrip().endswith(":"):  # a fallback's message already introduces them
+                lines.append("Closest questions we do have answers for:")
             lines.extend(f"  - {h.entry.heading}" for h in self.suggestions)
             lines.append("")
         if self.kind == "fallback" and self.helpline:

@@ -37,3 +37,11 @@ def test_a_fallback_lists_suggestions_and_the_helpline():
                      helpline={"text": "Call 988 any time."})
     text = reply.to_text()
     assert "No vetted answer." in text and "How long does it last?" in text and text.rstrip().endswith("988 any time.")
+
+
+def test_the_closest_questions_are_introduced_once():
+    reply = Response(query="q", kind="fallback", crisis={}, message="No vetted answer. The closest ones:",
+                     suggestions=[Hit(FAQ, 0.4)])
+    assert reply.to_text().count("losest") == 1
+    reply = Response(query="q", kind="fallback", crisis={}, message="No vetted answer.", suggestions=[Hit(FAQ, 0.4)])
+    assert "Closest questions we do have answers for:" in reply.to_text()
