@@ -31,12 +31,21 @@ def _key(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
 
+def _crisis_key(text: str) -> str:
+    """The screen's own normal form (case, apostrophes, leetspeak…): "i hope i dont wake up tomorrow" is the
+    exemplar "I hope I don't wake up tomorrow", which tests/evaluation/test_crisis.py keeps out of the sets."""
+    sys.path.insert(0, str(ROOT))
+    from assistant.crisis.normalise import normalise
+
+    return _key(normalise(str(text)))
+
+
 def _known_texts(labelled: Path) -> set[str]:
     sys.path.insert(0, str(ROOT))
     from assistant.crisis.training import examples
 
-    return {_key(e.text) for e in examples(labelled)} | {
-        _key(c["text"]) for part in ("crisis", "benign")
+    return {_crisis_key(e.text) for e in examples(labelled)} | {
+        _crisis_key(c["text"]) for part in ("crisis", "benign")
         for c in yaml.safe_load(labelled.read_text(encoding="utf-8"))[part]}
 
 
@@ -57,10 +66,10 @@ def fold(batch_path: Path, labelled: Path = LABELLED) -> tuple[int, int]:
     skipped = 0
     for part in ("crisis", "benign"):
         for case in batch[part]:
-            if _key(case["text"]) in known:
+            if _crisis_key(case["text"]) in known:
                 skipped += 1
                 continue
-            known.add(_key(case["text"]))
+            known.add(_crisis_key(case["text"]))
             new[part].append(_line(case, part == "crisis"))
     lines = labelled.read_text(encoding="utf-8").rstrip("\n").split("\n")
     benign_at = lines.index("benign:")

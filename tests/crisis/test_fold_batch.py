@@ -20,9 +20,11 @@ def test_a_batch_is_folded_into_tune_without_what_is_already_known(tmp_path):
         "crisis": [{"text": "parked by the quarry, engine running, hose in the window", "language": "en",
                     "category": "suicide_self_harm", "kind": "plan_means"}],
         "benign": [{"text": "is the thursday group on over the holidays?", "language": "en", "kind": "program_question"},
-                   {"text": "  " + known.upper() + " ", "language": "en", "kind": "program_question"}]},
+                   {"text": "  " + known.upper() + " ", "language": "en", "kind": "program_question"},
+                   # an exemplar as visitors type it: no apostrophe, lower case (the screen reads both the same)
+                   {"text": "i hope i dont wake up tomorrow", "language": "en", "kind": "feelings"}]},
         allow_unicode=True), encoding="utf-8")
-    assert fold_batch.fold(batch, labelled) == (2, 1)
+    assert fold_batch.fold(batch, labelled) == (2, 2)
     after = yaml.safe_load(labelled.read_text(encoding="utf-8"))
     assert after["crisis"][-1] == {"text": "parked by the quarry, engine running, hose in the window",
                                    "category": "suicide_self_harm", "split": "tune", "mode": "plan_means",

@@ -102,6 +102,31 @@ def test_idioms_and_recovery_talk_do_not_trigger(lexicon_screen, text):
     assert not result.detected, result
 
 
+@pytest.mark.parametrize("text", [
+    "¿a qué hora es el grupo del martes? da igual, hoy me mato",
+    "me acabo de tomar 30 pastillas de clonazepam",
+    "ya no quiero seguir viviendo",
+    "me voy a quitar la vida jaja bueno cuanto cuesta",
+    "quiero suicidarme",
+])
+def test_plain_spanish_statements_decide_alone(lexicon_screen, text):
+    # the classifier scored such messages under its bar when a question or a joke came with them (batch 18)
+    result = lexicon_screen.lexicon(text)
+    assert result.detected and result.layer in ("lexicon", "uncertain"), result
+
+
+@pytest.mark.parametrize("text", [
+    "me mato estudiando para el examen jaja", "me muero de risa con el grupo", "no quiero vivir con mi ex",
+    "quiero matar el tiempo antes de la reunión", "me tomé mis pastillas de la mañana",
+])
+def test_spanish_hyperbole_and_daily_life_do_not_trigger(lexicon_screen, text):
+    assert not lexicon_screen.lexicon(text).detected
+
+
+def test_spanish_told_of_the_past_defers_to_the_classifier(lexicon_screen):
+    assert lexicon_screen.lexicon("hace 10 años intenté suicidarme, hoy llevo 8 años sobrio").layer == "deferred"
+
+
 def test_negation_still_shows_the_lines_marked_uncertain(lexicon_screen):
     result = lexicon_screen.screen("I'd never kill myself, I just need help with cravings")
     assert result.detected and result.layer == "uncertain" and result.negated
