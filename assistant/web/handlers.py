@@ -82,7 +82,11 @@ class Handlers:
         way is kept."""
         message = message or ""
         no_suggestions = [""] * self.suggestions
-        crisis_turns = dict(crisis_turns or {})
+        # Per-turn state is kept only for turns still in the chat: after Clear, the next question may reach
+        # the server before Clear's own reset does, and a stale crisis mark would fall on the new reply.
+        turns = len(history or [])
+        crisis_turns = {k: v for k, v in (crisis_turns or {}).items() if int(k) < turns}
+        entry_ids = {k: v for k, v in (entry_ids or {}).items() if int(k) < turns}
         if not message.strip():
             return history, entry_ids, crisis_text, crisis_turns, None, *no_suggestions
         history = [*(history or []), {"role": "user", "content": escape_visitor_text(message)}]
@@ -93,7 +97,7 @@ class Handlers:
             history.append({"role": "assistant", "content": CALM_ERROR})
             return history, entry_ids, crisis_text, crisis_turns, None, *no_suggestions
         history.append({"role": "assistant", "content": render_reply(reply)})
-        entry_ids = {**(entry_ids or {}), str(len(history) - 1): [a["id"] for a in reply["answers"]]}
+        entry_ids = {**entry_ids, str(len(history) - 1): [a["id"] for a in reply["answers"]]}
         crisis_block = None  # once shown, the crisis block stays (it is never cleared)
         if reply["crisis"].get("detected"):
             crisis_text = message

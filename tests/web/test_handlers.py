@@ -54,6 +54,18 @@ def test_a_turn_leaves_the_question_box_alone_and_keeps_crisis_turns(seed_assist
     assert crisis_turns == {"1": "i want to kill myself"} and crisis_text == "i want to kill myself"
 
 
+def test_a_cleared_chat_keeps_no_crisis_mark_for_its_next_reply(seed_assistant):
+    # Clear empties the chat in the page; its reset of the per-turn state may reach the server after the
+    # next question does. The new ordinary reply at the old crisis reply's place must stay rateable.
+    handlers = handlers_for(seed_assistant)
+    _, entry_ids, crisis_text, crisis_turns, *_ = handlers.chat("i want to kill myself", [], "US", {}, "")
+    assert crisis_turns == {"1": "i want to kill myself"}
+    history, entry_ids, _, crisis_turns, *_ = handlers.chat(
+        "how long does group therapy last", [], "US", entry_ids, crisis_text, False, crisis_turns)
+    assert crisis_turns == {} and "1" in entry_ids and entry_ids["1"]
+    assert handlers.feedback(entry_ids, 1, True, crisis_turns) == widget.FEEDBACK_THANKS
+
+
 def test_a_region_change_redoes_every_crisis_reply_in_the_chat(seed_assistant):
     handlers = handlers_for(seed_assistant)
     history, entry_ids, crisis_text, crisis_turns, *_ = handlers.chat("i want to kill myself", [], "US", {}, "")
