@@ -10,7 +10,7 @@ import re
 
 from .pii_patterns import CAPITALISED, NameLists, plain
 from .pii_patterns import finders as pattern_finders
-from .pii_words import CALENDAR, NAMEABLE, VIRTUES
+from .pii_words import CALENDAR, INSTITUTIONS, NAMEABLE, VIRTUES
 
 # What only a person does, right after a word that may be a name: "Will relapsed" (the modal "Will" is
 # followed by a subject: "Will the group..."), "joy left the program", "Patience is my sponsor".
@@ -69,18 +69,79 @@ def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
 # A title or a nickname's first word right before a name found otherwise: redacted with it ("Pastor [name]"
 # keeps nothing, "[name]" does). Abbreviations and "don" in any case ("mrs okonkwo"); the words capitalised
 # only ("Miss Ana", not "i miss Jake"). Not "my sister [name]": a relation after "my" stays.
-TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña)\.?|\b(?:Pastor|Coach|Sister|Brother"
-                          r"|Father|Mother|Miss|Deacon|Reverend|Officer|Deputy|Detective|Judge|Elder|Doctor|Doctora"
-                          r"|Don|Doña|Tía|Tío|Tia|Tio|Auntie|Aunt|Uncle|Big|Lil|Little|Young|Old)\b)\s+$")
+# Titles that are no everyday word ("pastor", "padre", "doctora") go in any case ("el padre Tomás", "pastor
+# jun-ho kim"); a run of titles goes whole ("Rev. Dr. …").
+TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|dra|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña|pastor|pastora|padre"
+                          r"|doctora|reverend|deacon|aunty|auntie|profe)\.?|\b(?:Sister|Brother|Father|Mother|Miss"
+                          r"|Coach|Officer|Deputy|Detective|Judge|Elder|Doctor|Madre|Hermana|Hermano|Tía|Tío|Tia|Tio"
+                          r"|Aunt|Uncle|Ate|Kuya|Big|Lil|Little|Young|Old)\b)\s+$")
 _OWNED = re.compile(r"\b(?:my|his|her|our|your|their|mi|su|tu|nuestr[oa])\s+$", re.IGNORECASE)
 
 
 def with_title(text: str, start: int) -> int:
     """Where a name found at `start` begins once a title or nickname word before it is counted in."""
-    title = TITLE_BEFORE.search(text[:start])
-    if not title or _OWNED.search(text[: title.start()]):
-        return start
-    return title.start()
+    for _ in range(3):  # "Rev. Dr. Cornelius …": each title before the last one taken
+        title = TITLE_BEFORE.search(text[:start])
+        if not title or _OWNED.search(text[: title.start()]):
+            break
+        start = title.start()
+    return start
+
+
+# Joined names. A particle between two names found makes one name ("María del Carmen [name] de la Fuente":
+# "del" and "de la" left behind say who it is); a word put beside a found name by "and" / "y" / "&" is a
+# name too when it could be one ("Skip and [name]", "[name] and mia"): capitalised and no function, staff or
+# calendar word, or a census first name in lowercase.
+_PARTICLE = re.compile(r"\s+(?:(?i:de|del|de\s+la|de\s+las|de\s+los|da|das|do|dos|di|du|van|van\s+der|van\s+den|von"
+                       r"|bin|binti|ibn|al|el)\s+)?")
+_PARTICLE_TAIL = re.compile(r"\s+(?i:de|del|de\s+la|de\s+las|de\s+los|da|das|do|dos|van|van\s+der|van\s+den|von|bin"
+                            r"|binti|ibn)\s+(?P<name>" + CAPITALISED.pattern + r"[\w'’-]*(?:\s+" + CAPITALISED.pattern
+                            + r"[\w'’-]*)?)")
+_AND = r"\s*(?:,\s*)?(?:\band\b|\by\b|\be\b|&)\s*"
+_BEFORE_AND = re.compile(r"(?<![\w'’@/.-])(?P<name>[^\W\d_][\w'’-]*)" + _AND + r"$", re.IGNORECASE)
+_AFTER_AND = re.compile(_AND + r"(?P<name>[^\W\d_][\w'’-]*)(?![\w'’@-])", re.IGNORECASE)
+
+
+def _joinable(word: str, lists: NameLists) -> bool:
+    low = word.lower()
+    if lists.function_word(word) or low in CALENDAR or low in INSTITUTIONS:
+        return False
+    if CAPITALISED.match(word):
+        return not lists.is_plain_word(word) or low in NAMEABLE
+    return lists.first_name(word)
+
+
+def joined_names(text: str, spans: list[tuple[int, int]], lists: NameLists) -> list[tuple[int, int]]:
+    """Names found, with the particles between them and the names put beside them by "and"."""
+    spans = sorted(spans)
+    changed = True
+    while changed:
+        changed = False
+        grown = set(spans)
+        for start, end in spans:
+            before = _BEFORE_AND.search(text[:start])
+            if before and _joinable(before.group("name"), lists) and not _NOT_AT_START.search(text[:before.start()]):
+                grown.add(before.span("name"))
+            after = _AFTER_AND.match(text, end)
+            if after and _joinable(after.group("name"), lists):
+                grown.add(after.span("name"))
+            tail = _PARTICLE_TAIL.match(text, end)  # "Inés [del Socorro Vargas]"
+            if tail and all(_joinable(word, lists) for word in tail.group("name").split()):
+                grown.add((start, tail.end("name")))
+        if grown != set(spans):
+            spans, changed = sorted(grown), True
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and (start <= merged[-1][1] or _PARTICLE.fullmatch(text, merged[-1][1], start)):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+# "Will and [name] …" at a message's start is a name; "Is Will and …" a question (the word after "is" is taken
+# for a name only by the other finders).
+_NOT_AT_START = re.compile(r"\b(?:is|are|does|do|can|will|should|would|could)\s+$", re.IGNORECASE)
 
 
 def finders(lists: NameLists) -> dict[str, list]:

@@ -144,10 +144,17 @@ def with_units(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
     return out
 
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+                   # written out to slip past filters: "dawn.m at yahoo dot com", "jo (at) gmail (dot) com"
+                   r"|[\w.+-]+(?:\s*[(\[]at[)\]]\s*|\s+(?i:at|arroba)\s+)[\w-]+"
+                   r"(?:(?:\s*[(\[]dot[)\]]\s*|\s+(?i:dot|punto)\s+|\.)[\w-]+)*"
+                   r"(?:\s*[(\[]dot[)\]]\s*|\s+(?i:dot|punto)\s+|\.)(?i:com|net|org|edu|gov|io|co|us|uk|ca|mx|es|ar|br|pt)\b")
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|uk|au|nz|ca|ie|me|co|ly)\b"
                  r"(?:/\S*)?", re.IGNORECASE)
-PHONE = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
+PHONE = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d"
+                   # spelt out: seven or more digit words in a row ("five five five, two one two, …")
+                   r"|\b(?i:" + _DIGIT_WORD + r"(?:[\s,.-]+" + _DIGIT_WORD + r"){6,})\b")
 LONG_NUMBER = re.compile(r"\d{5,}")
 HANDLE_AT = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?")
 HANDLE_SHAPE = re.compile(r"\b(?:u/|r/)?[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)*_[A-Za-z0-9_.]*\b(?:#\d{4}\b)?"
@@ -178,6 +185,9 @@ NAME_CUE = re.compile(
     rf"(?P<strong>\b(?:(?:my|his|her|their|our)\s+)?(?:full\s+)?name(?:\s+is|{_APOS}s|\s*:)|\bnames?\s+is"
     rf"|\b(?:my|his|her)\s+names"
     rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\bme\s+dicen|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
+    rf"|\b(?:guy|girl|man|woman|lady|dude|kid|boy|person|someone|somebody|fellow|chick|gentleman|client|patient"
+    rf"|member|sponsor|sponsee|friend|counselou?r|therapist|nurse|tech)\s+(?:named|called|by\s+the\s+name\s+of)"
+    rf"|\bmeny[aя]\s+zovut|\bменя\s+зовут|\bзовут|\bмоё\s+имя|\bмое\s+имя|اسمي|\bjina\s+langu\s+ni"
     rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
     rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e|\btên(?:\s+là)?(?=\s+(?-i:[A-ZÀ-Ỹ])))(?!\w)"
     rf"|(?P<relation>(?:\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
@@ -188,7 +198,8 @@ NAME_CUE = re.compile(
     rf"|hijo|hija|esposo|esposa|marido|mujer|novio|novia|hermano|hermana|madre|padre|mam[aá]|pap[aá]|amigo"
     rf"|amiga|primo|prima|sobrino|sobrina|nieto|nieta|t[ií]o|t[ií]a|abuelo|abuela|pareja|padrino|madrina)\b"
     rf"|\b(?:meu|minha|mon|ma|mein|meine)\s+(?:filho|filha|marido|esposa|irm[ãa]o|irm[ãa]|fils|fille|mari|femme"
-    rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)\b)"
+    rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)\b"
+    rf"|(?:мой|моя|моего|мою)\s+(?:сын|дочь|дочка|муж|жена|брат|сестра|друг|подруга|отец|мать|мама|папа|внук|внучка)\b)"
     rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es)\b)?"
     rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
     rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
@@ -201,7 +212,9 @@ NAME_CUE = re.compile(
     rf"|ich\s+bin|eu\s+sou|name(?!\s*(?:is\b|{_APOS}s\b|:))|nombre)\b)",
     re.IGNORECASE)
 _WORD = re.compile(r"\s*[,:-]?\s*([^\W\d_][\w'’-]*)")
-CAPITALISED = re.compile(r"[A-ZÁÉÍÓÚÑ][^\W\d_]")
+# Capital letters of the Latin and Cyrillic alphabets ("Łukasz", "Ólafur", "Ирина"): a name's first letter.
+_CAPITALS = "".join(ch for ch in map(chr, [*range(0x41, 0x250), *range(0x400, 0x530)]) if ch.isupper())
+CAPITALISED = re.compile(f"[{re.escape(_CAPITALS)}][^\\W\\d_]")
 _SENTENCE_END = re.compile(r"(?:^|[.!?¿¡\n])\s*[\"'(]*$")
 _LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|en|cerca\s+de|de|del)\s+$", re.IGNORECASE)
 # Drinks and drugs named like people ("a fifth of Jack Daniels", "molly and mary jane", "Crystal meth"):
@@ -342,10 +355,14 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
                 end += more.end()
             else:
                 break
+        if _ARABIC.match(word):  # no capitals to go by: a family name with the article ("فاطمة الزهراء")
+            family = re.match(r"\s+(?:(?:بن|بنت|ابن|أبو|ابو)\s+)?ال[\u0621-\u064A]+", text[end:])
+            end += family.end() if family else 0
         found.append((start, end))
     return found
 
 
+_ARABIC = re.compile(r"[\u0621-\u064A]")
 _HERE = re.compile(r"(?:^|[.!?\n]\s*|\b(?:hi|hey|hello|hiya|hola)\b[\s,!.]*)(?P<name>[^\W\d_][\w'’-]+)\s+here\b"
                    r"(?=\s*[,.!:;-]|\s*$|\s+(?:and|from|again|with)\b)", re.IGNORECASE)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_context import finders, with_title
+from assistant.staff.pii_context import finders, joined_names, with_title
 from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, surname_end
 from assistant.staff.pii_words import NOT_A_NAME
 
@@ -276,6 +276,8 @@ class Redactor:
             else:
                 joined.append([start, end])
         found.extend((start, surname_end(text, end, self.lists), "PERSON") for start, end in joined)
+        names = joined_names(text, [(start, end) for start, end, entity in found if entity == "PERSON"], self.lists)
+        found = [*(f for f in found if f[2] != "PERSON"), *((start, end, "PERSON") for start, end in names)]
         found = sorted((with_title(text, start) if entity == "PERSON" else start, end, entity)
                        for start, end, entity in found)
         merged: list[list] = []

@@ -1,7 +1,7 @@
 """Names told by their context (assistant/staff/pii_context.py): no model, small name lists (fast)."""
 import pytest
 
-from assistant.staff.pii_context import names_by_what_they_do, with_title
+from assistant.staff.pii_context import joined_names, names_by_what_they_do, with_title
 from assistant.staff.pii_patterns import NameLists
 from assistant.staff.pii_words import NOT_A_NAME
 
@@ -48,3 +48,43 @@ def test_names_told_by_what_the_person_does(text, names):
 ])
 def test_a_title_or_nickname_word_is_redacted_with_the_name(text, start, begins):
     assert with_title(text, start) == begins
+
+
+def _titled(text: str, name: str) -> str:
+    start = text.index(name)
+    return text[with_title(text, start):start + len(name)]
+
+
+@pytest.mark.parametrize("text, name, titled", [
+    ("el padre Anselmo dice misa", "Anselmo", "padre Anselmo"),       # lowercase titles that are no everyday word
+    ("ask pastor dee-dee kim about it", "dee-dee kim", "pastor dee-dee kim"),
+    ("please call Rev. Dr. Amara Obi", "Amara Obi", "Rev. Dr. Amara Obi"),  # a run of titles goes whole
+    ("Aunty Mele said to write", "Mele", "Aunty Mele"),
+    ("mi padre Anselmo bebe", "Anselmo", "Anselmo"),                   # a relation after "mi" stays
+])
+def test_titles_go_with_the_name(text, name, titled):
+    assert _titled(text, name) == titled
+
+
+def _joined(text: str, *names: str) -> list[str]:
+    spans = [(text.index(n), text.index(n) + len(n)) for n in names]
+    return [text[start:end] for start, end in joined_names(text, spans, LISTS)]
+
+
+@pytest.mark.parametrize("text, names, joined", [
+    # a particle between two names found: one name, nothing of it left behind
+    ("soy Lucia de las Nieves Fernandez de la Vega", ["Lucia", "Fernandez"],
+     ["Lucia de las Nieves Fernandez de la Vega"]),
+    ("Lucia del Valle Fernandez llamó", ["Lucia"], ["Lucia del Valle Fernandez"]),
+    ("hablé con Carmen de la Fernandez", ["Carmen", "Fernandez"], ["Carmen de la Fernandez"]),
+    # beside a found name by "and": a capitalised word that may be a name, or a census name in lowercase
+    ("thanks to Dusty and Tyler for the ride", ["Tyler"], ["Dusty", "Tyler"]),
+    ("Tyler y Xochitl vienen el martes", ["Tyler"], ["Tyler", "Xochitl"]),
+    ("tyler and emma and jake said hi", ["tyler", "jake"], ["tyler", "emma", "jake"]),
+    # not a function, staff or calendar word, and not an ordinary lowercase word
+    ("Tyler and I went", ["Tyler"], ["Tyler"]),
+    ("Tyler and Monday group", ["Tyler"], ["Tyler"]),
+    ("tyler and friends came", ["tyler"], ["tyler"]),
+])
+def test_names_joined_by_particles_and_and(text, names, joined):
+    assert _joined(text, *names) == joined

@@ -207,3 +207,43 @@ def test_no_handle_after_a_platform_without_a_handle_shape():
 def test_a_name_then_here_opens_a_message(text, names):
     assert [text[a:b] for a, b in names_before_here(text, LISTS_EN)] == names
 
+
+
+@pytest.mark.parametrize("text, phone", [
+    ("call me back, its four one five, five five five, oh one nine two", "four one five, five five five, oh one nine two"),
+    ("mi cel es tres tres uno, dos cero nueve ocho siete", "tres tres uno, dos cero nueve ocho siete"),
+])
+def test_phone_numbers_spelt_out(text, phone):
+    assert phone in found(text, "PHONE")
+
+
+def test_a_few_number_words_are_no_phone():
+    assert found("one or two meetings a week, three or four on bad weeks", "PHONE") == []
+
+
+@pytest.mark.parametrize("text, email", [
+    ("reach me at kim.t at protonmail dot com", "kim.t at protonmail dot com"),
+    ("escríbeme: lalo_88 arroba gmail punto com", "lalo_88 arroba gmail punto com"),
+    ("sam (at) outlook (dot) org please", "sam (at) outlook (dot) org"),
+])
+def test_emails_written_out(text, email):
+    assert email in found(text, "EMAIL")
+
+
+def test_at_and_a_sentence_end_are_no_email():
+    assert found("see you at noon. com on time pls", "EMAIL") == []
+    assert found("we meet at the church on elm", "EMAIL") == []
+
+
+@pytest.mark.parametrize("text, names", [
+    ("there was a guy named will at the 7pm meeting", ["will"]),
+    ("some lady called grace runs the friday one", ["grace"]),
+    ("Добрый день, меня зовут Ирина Петрова", ["Ирина Петрова"]),
+    ("мой сын Дмитрий пьёт каждый день", ["Дмитрий"]),
+])
+def test_names_after_person_nouns_and_in_cyrillic(text, names):
+    assert found(text, "PERSON") == names
+
+
+def test_an_arabic_name_after_its_cue_keeps_its_family_name():
+    assert found("مرحبا، اسمي خديجة العلوي، زوجي يشرب", "PERSON") == ["خديجة العلوي"]
