@@ -123,8 +123,18 @@ def test_spanish_hyperbole_and_daily_life_do_not_trigger(lexicon_screen, text):
     assert not lexicon_screen.lexicon(text).detected
 
 
-def test_spanish_told_of_the_past_defers_to_the_classifier(lexicon_screen):
-    assert lexicon_screen.lexicon("hace 10 años intenté suicidarme, hoy llevo 8 años sobrio").layer == "deferred"
+@pytest.mark.parametrize("text", [
+    "hace 10 años intenté suicidarme, hoy llevo 8 años sobrio",
+    "de adolescente quise quitarme la vida y el grupo me ayudó",  # a stage of life, not a date (batch 19)
+    "en la prepa pensé en suicidarme, ahora ayudo en el grupo de jóvenes",
+])
+def test_spanish_told_of_the_past_defers_to_the_classifier(lexicon_screen, text):
+    assert lexicon_screen.lexicon(text).layer == "deferred"
+
+
+def test_a_spanish_stage_of_life_cue_leaves_the_present_alone(lexicon_screen):
+    # "de una vez" (once and for all) is no stage of life
+    assert lexicon_screen.lexicon("quiero suicidarme de una vez").layer != "deferred"
 
 
 def test_negation_still_shows_the_lines_marked_uncertain(lexicon_screen):
