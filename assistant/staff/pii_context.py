@@ -72,9 +72,9 @@ def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
 # Titles that are no everyday word ("pastor", "padre", "doctora") go in any case ("el padre Tomás", "pastor
 # jun-ho kim"); a run of titles goes whole ("Rev. Dr. …").
 TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|dra|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña|pastor|pastora|padre"
-                          r"|doctora|reverend|deacon|aunty|auntie|profe)\.?|\b(?:Sister|Brother|Father|Mother|Miss"
-                          r"|Coach|Officer|Deputy|Detective|Judge|Elder|Doctor|Madre|Hermana|Hermano|Tía|Tío|Tia|Tio"
-                          r"|Aunt|Uncle|Ate|Kuya|Big|Lil|Little|Young|Old)\b)\s+$")
+                          r"|doctora|reverend|deacon|aunty|auntie|profe|officer|coach|deputy|detective|judge|big|lil"
+                          r"|little)\.?|\b(?:Sister|Brother|Father|Mother|Miss|Elder|Doctor|Madre|Hermana|Hermano|Tía"
+                          r"|Tío|Tia|Tio|Aunt|Uncle|Ate|Kuya|Young|Old)\b)\s+$")
 _OWNED = re.compile(r"\b(?:my|his|her|our|your|their|mi|su|tu|nuestr[oa])\s+$", re.IGNORECASE)
 
 
@@ -97,6 +97,24 @@ _PARTICLE = re.compile(r"\s+(?:(?i:de|del|de\s+la|de\s+las|de\s+los|da|das|do|do
 _PARTICLE_TAIL = re.compile(r"\s+(?i:de|del|de\s+la|de\s+las|de\s+los|da|das|do|dos|van|van\s+der|van\s+den|von|bin"
                             r"|binti|ibn)\s+(?P<name>" + CAPITALISED.pattern + r"[\w'’-]*(?:\s+" + CAPITALISED.pattern
                             + r"[\w'’-]*)?)")
+_PARTICLE_BEFORE = re.compile(r"(?:^|[\s,(])(?P<particle>(?i:van\s+der|van\s+den|van\s+de|van|von|ten|ter|bin|binti"
+                              r"|ibn)\s+)$")
+# A saint's name is a church, a school or a town ("St James", "San Bernardino", "Santa Ana"), never a visitor.
+_SAINT_BEFORE = re.compile(r"\b(?i:st|st\.|saint|san|santa|santo|são|sao|sainte|ste\.?|lady\s+of)\s+$")
+_FIRST_BEFORE = re.compile(r"(?<![\w'’@/.-])(?P<name>[^\W\d_][\w'’-]*)\s+$")
+
+
+def _first_name_before(word: str, lists: NameLists) -> bool:
+    """A capitalised first name right before a name found ("Joy [Abernathy]", "Will [Stanton]"), even one that
+    is also a word; never a function, staff or calendar word ("Dear", "Monday")."""
+    low = word.lower()
+    if not CAPITALISED.match(word) or low in CALENDAR or low in INSTITUTIONS:
+        return False
+    return low in NAMEABLE or (lists.first_name(word) and not lists.function_word(word))
+
+
+_BEFORE_COMMA = re.compile(r"(?<![\w'’@/.-])(?P<name>[^\W\d_][\w'’-]*),\s*$")
+_AND_AFTER = re.compile(r"\s*,?\s*(?:\band\b|\by\b|&)", re.IGNORECASE)
 _AND = r"\s*(?:,\s*)?(?:\band\b|\by\b|\be\b|&)\s*"
 _BEFORE_AND = re.compile(r"(?<![\w'’@/.-])(?P<name>[^\W\d_][\w'’-]*)" + _AND + r"$", re.IGNORECASE)
 _AFTER_AND = re.compile(_AND + r"(?P<name>[^\W\d_][\w'’-]*)(?![\w'’@-])", re.IGNORECASE)
@@ -125,6 +143,15 @@ def joined_names(text: str, spans: list[tuple[int, int]], lists: NameLists) -> l
             after = _AFTER_AND.match(text, end)
             if after and _joinable(after.group("name"), lists):
                 grown.add(after.span("name"))
+            before = _BEFORE_COMMA.search(text[:start])  # "Joy, [name] and me"
+            if before and _AND_AFTER.match(text, end) and _joinable(before.group("name"), lists):
+                grown.add(before.span("name"))
+            first = _FIRST_BEFORE.search(text[:start])  # "Joy [name]": a first name that is also a word
+            if first and CAPITALISED.match(text, start) and _first_name_before(first.group("name"), lists):
+                grown.add((first.start("name"), end))
+            particle = _PARTICLE_BEFORE.search(text[:start])  # "van der [name]"
+            if particle and CAPITALISED.match(text, start):
+                grown.add((particle.start("particle"), end))
             tail = _PARTICLE_TAIL.match(text, end)  # "Inés [del Socorro Vargas]"
             if tail and all(_joinable(word, lists) for word in tail.group("name").split()):
                 grown.add((start, tail.end("name")))
@@ -136,7 +163,7 @@ def joined_names(text: str, spans: list[tuple[int, int]], lists: NameLists) -> l
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return [(start, end) for start, end in merged]
+    return [(start, end) for start, end in merged if not _SAINT_BEFORE.search(text[:start])]
 
 
 # "Will and [name] …" at a message's start is a name; "Is Will and …" a question (the word after "is" is taken

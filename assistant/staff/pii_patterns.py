@@ -146,6 +146,8 @@ def with_units(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
                    # written out to slip past filters: "dawn.m at yahoo dot com", "jo (at) gmail (dot) com"
+                   r"|[\w.+-]+(?:\s+(?i:dot|punto)\s+[\w+-]+)*\s+(?i:at|arroba)\s+(?i:gmail|yahoo|hotmail|outlook|icloud|aol"
+                   r"|protonmail|proton|live|msn)\b(?:(?:\s+(?i:dot|punto)\s+|\.)(?i:com|net|es|mx|co))?"
                    r"|[\w.+-]+(?:\s*[(\[]at[)\]]\s*|\s+(?i:at|arroba)\s+)[\w-]+"
                    r"(?:(?:\s*[(\[]dot[)\]]\s*|\s+(?i:dot|punto)\s+|\.)[\w-]+)*"
                    r"(?:\s*[(\[]dot[)\]]\s*|\s+(?i:dot|punto)\s+|\.)(?i:com|net|org|edu|gov|io|co|us|uk|ca|mx|es|ar|br|pt)\b")
@@ -184,9 +186,10 @@ _APOS = r"['’]"
 NAME_CUE = re.compile(
     rf"(?P<strong>\b(?:(?:my|his|her|their|our)\s+)?(?:full\s+)?name(?:\s+is|{_APOS}s|\s*:)|\bnames?\s+is"
     rf"|\b(?:my|his|her)\s+names"
-    rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\bme\s+dicen|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
+    rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\b(?:me|le|les|lo|la)\s+(?:dicen|llaman)(?:\s+(?:el|la))?|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
     rf"|\b(?:guy|girl|man|woman|lady|dude|kid|boy|person|someone|somebody|fellow|chick|gentleman|client|patient"
     rf"|member|sponsor|sponsee|friend|counselou?r|therapist|nurse|tech)\s+(?:named|called|by\s+the\s+name\s+of)"
+    rf"|\b(?:everyone|everybody|they|people|ppl|folks|friends|all|yall|y'all)\s+(?:calls?|calling)\s+me"
     rf"|\bmeny[aя]\s+zovut|\bменя\s+зовут|\bзовут|\bмоё\s+имя|\bмое\s+имя|اسمي|\bjina\s+langu\s+ni"
     rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
     rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e|\btên(?:\s+là)?(?=\s+(?-i:[A-ZÀ-Ỹ])))(?!\w)"
@@ -199,6 +202,9 @@ NAME_CUE = re.compile(
     rf"|amiga|primo|prima|sobrino|sobrina|nieto|nieta|t[ií]o|t[ií]a|abuelo|abuela|pareja|padrino|madrina)\b"
     rf"|\b(?:meu|minha|mon|ma|mein|meine)\s+(?:filho|filha|marido|esposa|irm[ãa]o|irm[ãa]|fils|fille|mari|femme"
     rf"|fr[èe]re|s[œo]eur|sohn|tochter|mann|frau|bruder|schwester)\b"
+    rf"|\b(?:m[óo]j|moja|mojego|moj[aą])\s+(?:syn|c[óo]rka|m[ąa][żz]|[żz]ona|brat|siostra|ojciec|matka|przyjaciel"
+    rf"|przyjaci[óo][łl]ka|wnuk|wnuczka)\b"
+    rf"|\bmy\s+\d{{1,2}}[\s-]*(?:yr|yrs|year|years|y/?o)[\s-]*old(?=\s+(?-i:[A-ZÁÉÍÓÚÑ]))"
     rf"|(?:мой|моя|моего|мою)\s+(?:сын|дочь|дочка|муж|жена|брат|сестра|друг|подруга|отец|мать|мама|папа|внук|внучка)\b)"
     rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es)\b)?"
     rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
@@ -208,8 +214,9 @@ NAME_CUE = re.compile(
     rf"|\b(?:thanks|thank\s+you|thx|gracias|obrigad[oa]|merci)(?=\s+(?-i:[A-ZÁÉÍÓÚÑ])))"  # "gracias Maripaz por..."
     rf"|(?P<alias>\b(?:goes|go|went|going)\s+by|\b(?:known|know\s+him|know\s+her)\s+as|\bnicknamed|\baka\b"
     rf"|\ba\.k\.a\.?|\bstreet\s+name(?:\s+is|\s+was)?)"
-    rf"|(?P<weak>\b(?:i{_APOS}?m|i\s+am|this\s+is|it{_APOS}?s|here{_APOS}?s|soy|aqu[ií]\s+(?:es|habla)|je\s+suis"
-    rf"|ich\s+bin|eu\s+sou|name(?!\s*(?:is\b|{_APOS}s\b|:))|nombre)\b)",
+    rf"|(?P<weak>\b(?:i{_APOS}?m|i\s+am|this\s+is|it{_APOS}?s|here{_APOS}?s|soy(?:\s+(?:la|el))?|sou(?:\s+(?:a|o))?"
+    rf"|aqu[ií]\s+(?:es|habla)|je\s+suis"
+    rf"|ich\s+bin|eu\s+sou(?:\s+(?:a|o))?|name(?!\s*(?:is\b|{_APOS}s\b|:))|nombre)\b)",
     re.IGNORECASE)
 _WORD = re.compile(r"\s*[,:-]?\s*([^\W\d_][\w'’-]*)")
 # Capital letters of the Latin and Cyrillic alphabets ("Łukasz", "Ólafur", "Ирина"): a name's first letter.
@@ -288,7 +295,7 @@ def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[i
     return out
 
 
-_NON_ENGLISH_CUE = re.compile(r"(?:mi|mis|nuestr[oa]|su|soy|aqu[ií]|me|se|llamad[oa]|meu|minha|mon|ma|mein|meine"
+_NON_ENGLISH_CUE = re.compile(r"(?:mi|mis|nuestr[oa]|su|soy|sou|aqu[ií]|me|se|llamad[oa]|meu|minha|mon|ma|mein|meine"
                               r"|je|ich|eu|nombre|gracias|saludos|atte?)\b", re.IGNORECASE)
 _GREETING_BEFORE = re.compile(r"(?:\b(?:hi|hey|hello|hiya|heya|hola|yo|ok|okay|so|um|uh)\b)[\s,!.]*$", re.IGNORECASE)
 
@@ -335,7 +342,7 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
             # "this is Grace", "I'm Hope" (not "it's May"); a greeting first: "hey its bill", "hi this is priya"
             greeting = bool(_GREETING_BEFORE.search(text[: cue.start()]))
             ok = low not in CALENDAR and (lists.first_name(word)
-                  or (capital and low not in NOT_A_NAME and (plain(word) in lists.first or cue.group().lower().startswith(("soy", "aqu"))))
+                  or (capital and low not in NOT_A_NAME and (plain(word) in lists.first or cue.group().lower().startswith(("soy", "sou", "aqu"))))
                   or (capital and low in VIRTUES)
                   or (greeting and (plain(word) in lists.first or unknown)))
         if not ok:
@@ -373,12 +380,45 @@ def names_before_here(text: str, lists: NameLists) -> list[tuple[int, int]]:
     found = []
     for match in _HERE.finditer(text):
         word = match.group("name")
+        if CAPITALISED.match(word) and word.lower() in NAMEABLE:  # "Grace here." (not "grace here")
+            found.append(match.span("name"))
+            continue
         if lists.function_word(word) or lists.is_plain_word(word):
             continue
         if lists.first_name(word) or plain(word) in lists.first or lists.unknown_word(word) or (
                 CAPITALISED.match(word) and word.lower() not in lists.english):
             found.append(match.span("name"))
     return found
+
+
+# Initials for a name ("K.M.", "T. J."), not the dotted abbreviations visitors use ("A.A.", "U.S.", "P.O.").
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){1,2}[A-Z]\.(?![\w])")
+_ABBREVIATIONS = frozenset("""aa na ca ga ma oa sa da cma usa us uk eu un dc la ny nyc po er ed iv od tv am pm id md rn np
+    ba bs ms phd jr sr ps pc dui dwi cbt dbt iop php mat aka rip asap bc ok nj nc sc nd sd wv va mt ct""".split())
+
+
+def initials(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _INITIALS.finditer(text)
+            if re.sub(r"[\s.]", "", m.group()).lower() not in _ABBREVIATIONS]
+
+
+# A name signing off a message: "… - jess", "see u tues —Marcus Bell", "~ kat".
+_SIGNATURE = re.compile(r"(?:^|[\s.!?,])[-–—~]+\s*(?P<name>[^\W\d_][\w'’-]*)(?P<more>\s+[^\W\d_][\w'’-]*)?\s*[.!]?\s*$")
+
+
+def signatures(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    match = _SIGNATURE.search(text)
+    if not match:
+        return []
+    word = match.group("name")
+    if lists.function_word(word) or lists.is_plain_word(word):
+        return []
+    if not (CAPITALISED.match(word) or lists.first_name(word) or lists.unknown_word(word)):
+        return []
+    more = match.group("more")
+    if more and (lists.surname_after_name(more.strip()) or (not CAPITALISED.match(word) and lists.surname(more.strip()))):
+        return [(match.start("name"), match.end("more"))]
+    return [match.span("name")]
 
 
 def surname_end(text: str, end: int, lists: NameLists) -> int:
@@ -467,5 +507,5 @@ def finders(lists: NameLists) -> dict[str, list]:
         "PHONE": [lambda t: _spans(PHONE, t)],
         "LONG_NUMBER": [lambda t: _spans(LONG_NUMBER, t)],
         "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists),
-                   lambda t: names_before_here(t, lists)],
+                   lambda t: names_before_here(t, lists), initials, lambda t: signatures(t, lists)],
     }

@@ -94,6 +94,7 @@ NOT_A_NAME = _words("""
     theyre thats whats ppl bf gf idc omg btw fyi appt appts mtg mtgs asap bday abt thru tho wat wut
     fiance fiancé fiancee fiancée hubby wifey bestie bff bfs sponser sponsee insta doña
     yung yun
+    yall y'all nvm nm ty tysm tia np jk ikr imo imho ttyl brb gtg hmu wyd wbu tmrw tmr tonite 2nite
 """)
 # What "my insta is ..." can be followed by that is not a handle.
 NOT_A_HANDLE = _words("""

@@ -88,3 +88,31 @@ def _joined(text: str, *names: str) -> list[str]:
 ])
 def test_names_joined_by_particles_and_and(text, names, joined):
     assert _joined(text, *names) == joined
+
+
+@pytest.mark.parametrize("text, names, joined", [
+    ("Records for van der Merwe, please", ["Merwe"], ["van der Merwe"]),   # a particle before the name
+    ("Emma, Tyler and me started together", ["Tyler"], ["Emma", "Tyler"]),  # a list with a comma
+    ("Emma, Tyler is here", ["Tyler"], ["Tyler"]),                       # a comma alone is no list
+    ("the church of St Tyler on main", ["Tyler"], []),                   # a saint's name is a place
+])
+def test_particles_before_lists_with_commas_and_saints(text, names, joined):
+    assert _joined(text, *names) == joined
+
+
+@pytest.mark.parametrize("text, name, titled", [
+    ("my PO is officer Diaz", "Diaz", "officer Diaz"),
+    ("big tony and coach rae came", "tony", "big tony"),
+])
+def test_lowercase_titles_and_nickname_words(text, name, titled):
+    assert _titled(text, name) == titled
+
+
+@pytest.mark.parametrize("text, names, joined", [
+    ("call Hope Fernandez about the van", ["Fernandez"], ["Hope Fernandez"]),   # a first name that is a word
+    ("ask Emma Lopez", ["Lopez"], ["Emma Lopez"]),
+    ("see you Monday Lopez", ["Lopez"], ["Lopez"]),                             # never a calendar word
+    ("the Lady of Lopez parish", ["Lopez"], []),                                # "Our Lady of …" is a church
+])
+def test_a_first_name_before_a_found_name(text, names, joined):
+    assert _joined(text, *names) == joined
