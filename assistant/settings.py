@@ -65,7 +65,7 @@ class Settings(BaseModel):
     # Questions in other languages (crosslingual.py), chosen on the tune batches' non-English questions with
     # the knowledge's `alternates_es:` and `not_covered_es:` lists (research/crosslingual_tuning.py).
     crosslingual_weight: float = Field(1.1, ge=0, le=2, description="weight of the entry classifier in matching questions in other languages")
-    crosslingual_min_score: float = Field(1.26, ge=0, le=2, description="score a question in another language needs for an answer")
+    crosslingual_min_score: float = Field(1.27, ge=0, le=2, description="score a question in another language needs for an answer")
     # Crisis resources.
     region: str = Field("US", description="default region for crisis lines (US, CA, UK, IE, AU, NZ)")
     # Input.
