@@ -391,36 +391,6 @@ def names_before_here(text: str, lists: NameLists) -> list[tuple[int, int]]:
     return found
 
 
-# Initials for a name ("K.M.", "T. J."), not the dotted abbreviations visitors use ("A.A.", "U.S.", "P.O.").
-_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){1,2}[A-Z]\.(?![\w])")
-_ABBREVIATIONS = frozenset("""aa na ca ga ma oa sa da cma usa us uk eu un dc la ny nyc po er ed iv od tv am pm id md rn np
-    ba bs ms phd jr sr ps pc dui dwi cbt dbt iop php mat aka rip asap bc ok nj nc sc nd sd wv va mt ct""".split())
-
-
-def initials(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _INITIALS.finditer(text)
-            if re.sub(r"[\s.]", "", m.group()).lower() not in _ABBREVIATIONS]
-
-
-# A name signing off a message: "… - jess", "see u tues —Marcus Bell", "~ kat".
-_SIGNATURE = re.compile(r"(?:^|[\s.!?,])[-–—~]+\s*(?P<name>[^\W\d_][\w'’-]*)(?P<more>\s+[^\W\d_][\w'’-]*)?\s*[.!]?\s*$")
-
-
-def signatures(text: str, lists: NameLists) -> list[tuple[int, int]]:
-    match = _SIGNATURE.search(text)
-    if not match:
-        return []
-    word = match.group("name")
-    if lists.function_word(word) or lists.is_plain_word(word):
-        return []
-    if not (CAPITALISED.match(word) or lists.first_name(word) or lists.unknown_word(word)):
-        return []
-    more = match.group("more")
-    if more and (lists.surname_after_name(more.strip()) or (not CAPITALISED.match(word) and lists.surname(more.strip()))):
-        return [(match.start("name"), match.end("more"))]
-    return [match.span("name")]
-
-
 def surname_end(text: str, end: int, lists: NameLists) -> int:
     """Where a name found at text[..end] ends with the surname that follows it ("Jamal" -> "Jamal Washington")."""
     more = re.match(r"\s+([A-ZÁÉÍÓÚÑ][\w'’-]+)", text[end:])
@@ -507,5 +477,5 @@ def finders(lists: NameLists) -> dict[str, list]:
         "PHONE": [lambda t: _spans(PHONE, t)],
         "LONG_NUMBER": [lambda t: _spans(LONG_NUMBER, t)],
         "PERSON": [lambda t: names_after_cues(t, lists), lambda t: names_in_lists(t, lists),
-                   lambda t: names_before_here(t, lists), initials, lambda t: signatures(t, lists)],
+                   lambda t: names_before_here(t, lists)],
     }

@@ -376,3 +376,21 @@ def test_the_classifier_pairs_with_the_answering_model_when_it_answers_and_score
     screen.attach_encoder(broken)
     result = screen.classify("what time is group")
     assert fake.paired == [False, True, False, True, False] and result.risk == 0.05
+
+
+@pytest.mark.parametrize("text", [
+    "think im going to walk in front of a lorry on the way home",   # a method without "jump"
+    "he decidido matarme y ya no hay vuelta atras",                 # a decision, in Spanish
+])
+def test_a_decided_method_decides_alone(lexicon_screen, text):
+    result = lexicon_screen.lexicon(text)
+    assert result.detected and result.layer in ("lexicon", "uncertain"), result
+
+
+@pytest.mark.parametrize("text", [
+    "we walked in front of the train station to get to the meeting",
+    "i stepped off the bus at the clinic",
+    "decidí matar el tiempo leyendo el folleto",
+])
+def test_walking_past_a_station_is_no_method(lexicon_screen, text):
+    assert not lexicon_screen.lexicon(text).detected

@@ -1,7 +1,7 @@
 """Names told by their context (assistant/staff/pii_context.py): no model, small name lists (fast)."""
 import pytest
 
-from assistant.staff.pii_context import joined_names, names_by_what_they_do, with_title
+from assistant.staff.pii_context import finders, joined_names, names_by_what_they_do, with_title
 from assistant.staff.pii_patterns import NameLists
 from assistant.staff.pii_words import NOT_A_NAME
 
@@ -116,3 +116,24 @@ def test_lowercase_titles_and_nickname_words(text, name, titled):
 ])
 def test_a_first_name_before_a_found_name(text, names, joined):
     assert _joined(text, *names) == joined
+
+
+def found(text: str, entity: str) -> list[str]:
+    return [text[start:end] for function in finders(LISTS)[entity] for start, end in function(text)]
+
+
+@pytest.mark.parametrize("text, names", [
+    ("our client, R.J., finished the program", ["R.J."]),          # initials for a name
+    ("hey its D. W. from tuesday", ["D. W."]),
+    ("we go to A.A. and N.A. in the U.S.", []),                   # abbreviations visitors use
+    ("see you at group thursday - emma", ["emma"]),               # a name signing off
+    ("thanks for the info —Marisol Fernandez", ["Marisol Fernandez"]),
+    ("cant make it tonight - sorry", []),                          # a word, not a name
+    ("what time does it start - nvm found it", []),
+    ("Hope here. is there group today", ["Hope"]),                 # a virtue's name opening a message
+    ("Sou a Graça e moro perto", ["Graça"]),                       # the cue with an article
+    ("everyone calls me Bishop", ["Bishop"]),
+    ("my mom calls me every day", []),
+])
+def test_initials_signatures_and_more_cues(text, names):
+    assert sorted(found(text, "PERSON")) == sorted(names)

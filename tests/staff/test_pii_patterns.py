@@ -249,23 +249,6 @@ def test_an_arabic_name_after_its_cue_keeps_its_family_name():
     assert found("مرحبا، اسمي خديجة العلوي، زوجي يشرب", "PERSON") == ["خديجة العلوي"]
 
 
-@pytest.mark.parametrize("text, names", [
-    ("our client, R.J., finished the program", ["R.J."]),          # initials for a name
-    ("hey its D. W. from tuesday", ["D. W."]),
-    ("we go to A.A. and N.A. in the U.S.", []),                   # abbreviations visitors use
-    ("see you at group thursday - emma", ["emma"]),               # a name signing off
-    ("thanks for the info —Marisol Fernandez", ["Marisol Fernandez"]),
-    ("cant make it tonight - sorry", []),                          # a word, not a name
-    ("what time does it start - nvm found it", []),
-    ("Hope here. is there group today", ["Hope"]),                 # a virtue's name opening a message
-    ("Sou a Graça e moro perto", ["Graça"]),                       # the cue with an article
-    ("everyone calls me Bishop", ["Bishop"]),
-    ("my mom calls me every day", []),
-])
-def test_initials_signatures_and_more_cues(text, names):
-    assert sorted(found(text, "PERSON")) == sorted(names)
-
-
 def test_an_email_written_out_without_its_ending():
     assert found("send it to jo dot price at gmail thanks", "EMAIL") == ["jo dot price at gmail"]
 
