@@ -69,12 +69,14 @@ def names_by_what_they_do(text: str, lists: NameLists) -> list[tuple[int, int]]:
 # A title or a nickname's first word right before a name found otherwise: redacted with it ("Pastor [name]"
 # keeps nothing, "[name]" does). Abbreviations and "don" in any case ("mrs okonkwo"); the words capitalised
 # only ("Miss Ana", not "i miss Jake"). Not "my sister [name]": a relation after "my" stays.
-# Titles that are no everyday word ("pastor", "padre", "doctora") go in any case ("el padre Tomás", "pastor
-# jun-ho kim"); a run of titles goes whole ("Rev. Dr. …").
+# Titles that are no everyday word ("pastor", "padre", "doctora", "licenciada") go in any case ("el padre Tomás",
+# "pastor jun-ho kim", "el oficial Ramírez"); "Nurse", "Agent" capitalised only; a run of titles goes whole ("Rev. Dr. …").
 TITLE_BEFORE = re.compile(r"(?:\b(?i:dr|dra|mr|mrs|ms|mx|sr|sra|srta|fr|rev|sgt|prof|lic|don|doña|pastor|pastora|padre"
                           r"|doctora|reverend|deacon|aunty|auntie|profe|officer|coach|deputy|detective|judge|big|lil"
-                          r"|little)\.?|\b(?:Sister|Brother|Father|Mother|Miss|Elder|Doctor|Madre|Hermana|Hermano|Tía"
-                          r"|Tío|Tia|Tio|Aunt|Uncle|Ate|Kuya|Young|Old)\b)\s+$")
+                          r"|little|licenciad[oa]|oficial|enfermer[oa]|abogad[oa]|agente|se[nñ]or|se[nñ]ora|se[nñ]orita"
+                          r"|monsieur|madame|mademoiselle|mme|mlle|sheriff|sergeant|trooper)\.?|\b(?:Sister|Brother"
+                          r"|Father|Mother|Miss|Elder|Doctor|Madre|Hermana|Hermano|Tía|Tío|Tia|Tio|Aunt|Uncle|Ate|Kuya"
+                          r"|Young|Old|Nurse|Agent|Captain|Counselor|Counsellor|Principal|Coach)\b)\s+$")
 _OWNED = re.compile(r"\b(?:my|his|her|our|your|their|mi|su|tu|nuestr[oa])\s+$", re.IGNORECASE)
 
 
@@ -164,6 +166,34 @@ def joined_names(text: str, spans: list[tuple[int, int]], lists: NameLists) -> l
         else:
             merged.append([start, end])
     return [(start, end) for start, end in merged if not _SAINT_BEFORE.search(text[:start])]
+
+
+# A name followed by what a place is ("Genesis House", "the Martin Luther King Jr. Community Center", "Joseph
+# Place", "Lincoln avenue"), or after a street word ("calle Guadalupe"), or "the [name] clinic": a place named
+# after someone, never a visitor. Not "Park" or "Hall" or "Lane": common surnames ("june park").
+_PLACE_AFTER = re.compile(
+    r"(?:\s+(?:Jr|Sr)\.?)?(?:['’]s)?\s+(?:(?:Community|Recovery|Memorial|Medical|Treatment|Wellness|Health|Family"
+    r"|Youth|Counseling|Counselling)\s+)?(?:House|Center|Centre|Clinic|Hospital|Place|Street|St\.|Avenue|Ave|Road|Rd"
+    r"|Boulevard|Blvd|Valley|Manor|Lodge|Chapel|Church|Foundation|Institute|Academy|School|Program|Programme|Ranch"
+    r"|Village|Square|Plaza|Library|Parish|Cathedral|University|College|Elementary|Heights|Springs|Drive|Terrace"
+    r"|Apartments|Homes|Shelter)\b|\s+(?i:street|avenue|ave|road|boulevard|blvd)\b")
+_THE_PLACE_AFTER = re.compile(r"\s+(?:house|clinic|center|centre|program|programme|shelter|hospital|location"
+                              r"|campus|facility|foundation)\b", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"\b(?i:the)\s+$")
+_PERSON_BEFORE = re.compile(r"\b(?:(?:my|his|her|our|their|mi|su)\s+[^\W\d_]+|i['’]?m|i\s+am|named|called|this\s+is"
+                            r"|me\s+llamo|soy)\s*,?\s*$", re.IGNORECASE)  # "my sponsor Joseph Place" is a person
+_STREET_BEFORE = re.compile(r"\b(?i:calle|avenida|avda\.?|av\.|rua|rue|ulica|ul\.)\s+$")
+
+
+def named_place(text: str, start: int, end: int) -> bool:
+    """Whether the name found at text[start:end] names a place or a programme, not a person (the place word
+    may be inside what was found: "Genesis House")."""
+    if _PERSON_BEFORE.search(text[:start]):
+        return False
+    inside = max(text.rfind(" ", start, end), text.rfind("\t", start, end))
+    place = _PLACE_AFTER.match(text, inside) if inside > start else None
+    return bool(place and place.end() >= end or _PLACE_AFTER.match(text, end) or _STREET_BEFORE.search(text[:start])
+                or (_THE_BEFORE.search(text[:start]) and _THE_PLACE_AFTER.match(text, end)))
 
 
 # "Will and [name] …" at a message's start is a name; "Is Will and …" a question (the word after "is" is taken

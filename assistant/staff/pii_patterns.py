@@ -189,8 +189,11 @@ NAME_CUE = re.compile(
     rf"|\bcall\s+me|\bthey\s+call\s+(?:me|him|her)|\bme\s+llamo|\b(?:me|le|les|lo|la)\s+(?:dicen|llaman)(?:\s+(?:el|la))?|\bse\s+llama|\b(?:mi|su)\s+nombre\s+es"
     rf"|\b(?:guy|girl|man|woman|lady|dude|kid|boy|person|someone|somebody|fellow|chick|gentleman|client|patient"
     rf"|member|sponsor|sponsee|friend|counselou?r|therapist|nurse|tech)\s+(?:named|called|by\s+the\s+name\s+of)"
-    rf"|\b(?:everyone|everybody|they|people|ppl|folks|friends|all|yall|y'all)\s+(?:calls?|calling)\s+me"
+    rf"|\b(?:everyone|everybody|they|people|ppl|folks|friends|all|yall|y'all)\s+(?:calls?|calling)\s+(?:me|him|her|them)"
     rf"|\bmeny[aя]\s+zovut|\bменя\s+зовут|\bзовут|\bмоё\s+имя|\bмое\s+имя|اسمي|\bjina\s+langu\s+ni"
+    rf"|\bmagacay(?:gu|ga)(?:\s+waa)?|\bako\s+si|\bpangalan\s+ko(?:\s+ay)?|\bmera\s+naam(?:\s+hai)?|\bbenim\s+ad[ıi]m"
+    rf"|\bnama\s+saya(?:\s+adalah)?|\bmi\s+chiamo|\bik\s+heet|\bmijn\s+naam\s+is|\bnazywam\s+si[ęe]|\bmam\s+na\s+imi[ęe]"
+    rf"|\bsunana|\boru[kḳ][oọ]\s+mi\s+ni"
     rf"|\bnombre\s*:|\bsigned|\bfirma(?:do)?|\bme\s+chamo|\bmeu\s+nome\s+[ée]|\bje\s+m['’]appelle"
     rf"|\bmon\s+nom\s+est|\bmein\s+name\s+ist|\bich\s+hei(?:ß|ss)e|\btên(?:\s+là)?(?=\s+(?-i:[A-ZÀ-Ỹ])))(?!\w)"
     rf"|(?P<relation>(?:\b(?:my|mi|mis|our|nuestro|nuestra)\s+(?:(?:\d+|older|oldest|younger|youngest|little|big|baby"
@@ -209,7 +212,8 @@ NAME_CUE = re.compile(
     rf"(?:\s*,|\s+(?:is|named|called|se\s+llama|llamado|llamada|es)\b)?"
     rf"|\b(?:named|called|llamad[oa])|\b(?:dr|mr|mrs|ms|miss|sr|sra|srta|don|doña|officer|ofc|det|detective|deputy"
     rf"|sgt|sergeant|sheriff|judge|pastor|rev|reverend|coach|nurse|counselou?r|doctor|doctora|prof|lic)\.?"
-    rf"(?=\s+[A-ZÁÉÍÓÚÑ])"
+    rf"(?=\s+[A-ZÁÉÍÓÚÑ])|\b(?:licenciad[oa]|oficial|enfermer[oa]|abogad[oa]|agente|monsieur|madame|mme|trooper)\.?"
+    rf"(?=\s+(?-i:[A-ZÁÉÍÓÚÑ]))"
     rf"|\b(?:thanks|thank\s+you|thx|regards|cheers|gracias|saludos|sincerely|love|xoxo|atentamente|atte)\s*[,!.-]+"
     rf"|\b(?:thanks|thank\s+you|thx|gracias|obrigad[oa]|merci)(?=\s+(?-i:[A-ZÁÉÍÓÚÑ])))"  # "gracias Maripaz por..."
     rf"|(?P<alias>\b(?:goes|go|went|going)\s+by|\b(?:known|know\s+him|know\s+her)\s+as|\bnicknamed|\baka\b"
@@ -241,6 +245,7 @@ class NameLists:
     last: frozenset[str]     # census surnames, lowercase
     stop: frozenset[str]     # spaCy's English and Spanish stop words, and NOT_A_NAME
     english: frozenset[str] = frozenset()  # an English dictionary (pyspellchecker's), lowercase
+    everyday: frozenset[str] = frozenset()  # its words in everyday use ("read", "brown"; not "ramirez", "smith")
 
     def is_plain_word(self, word: str) -> bool:
         low = re.sub(r"['’]s$", "", word.lower()).strip("'’")
@@ -297,6 +302,8 @@ def _spans(pattern: re.Pattern, text: str, group: str | int = 0) -> list[tuple[i
 
 _NON_ENGLISH_CUE = re.compile(r"(?:mi|mis|nuestr[oa]|su|soy|sou|aqu[ií]|me|se|llamad[oa]|meu|minha|mon|ma|mein|meine"
                               r"|je|ich|eu|nombre|gracias|saludos|atte?)\b", re.IGNORECASE)
+_TITLE_CUE = re.compile(r"(?:dr|mr|mrs|ms|officer|ofc|det|detective|deputy|sgt|sergeant|sheriff|judge|pastor|rev"
+                        r"|reverend|coach|nurse|doctor|doctora|prof)\.?$", re.IGNORECASE)
 _GREETING_BEFORE = re.compile(r"(?:\b(?:hi|hey|hello|hiya|heya|hola|yo|ok|okay|so|um|uh)\b)[\s,!.]*$", re.IGNORECASE)
 
 
@@ -333,8 +340,10 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
         elif kind == "relation":
             called = cue.group().lower().startswith(("named", "called", "llamad"))
             copula = re.search(r"\s(?:is|es)$", cue.group(), re.IGNORECASE)  # "my wife is bex", not "is Catholic"
+            # after a title, a lowercase census surname too ("officer ramirez", "dr patel"; not "pastor read Mark")
+            titled = _TITLE_CUE.match(cue.group()) and lists.surname(word) and low not in COMMON | lists.everyday
             ok = ((capital and not (called and low in NAMEABLE) and not (copula and low in lists.english))
-                  or lists.first_name(word) or unknown)
+                  or lists.first_name(word) or unknown or titled)
         elif kind == "alias":  # "goes by Smokey" yes, "time goes by fast" no
             ok = capital or lists.first_name(word) or unknown
         else:  # "I'm Destiny" yes, "im tired" no: a census name, capitalised or not an ordinary word too;
@@ -371,7 +380,7 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
 
 _ARABIC = re.compile(r"[\u0621-\u064A]")
 _HERE = re.compile(r"(?:^|[.!?\n]\s*|\b(?:hi|hey|hello|hiya|hola)\b[\s,!.]*)(?P<name>[^\W\d_][\w'’-]+)\s+here\b"
-                   r"(?=\s*[,.!:;-]|\s*$|\s+(?:and|from|again|with)\b)", re.IGNORECASE)
+                   r"(?=\s*[,.!:;(-]|\s*$|\s+(?:and|from|again|with)\b)", re.IGNORECASE)
 
 
 def names_before_here(text: str, lists: NameLists) -> list[tuple[int, int]]:

@@ -80,7 +80,7 @@ NOT_A_NAME = _words("""
     first second third last next other same own new
     y o e u que el la los las un una unos unas es está esta estaba era fue ha tiene tenía tenia
     lleva llevaba no sí si ya muy más mas también tambien de del en con por para sin sobre desde
-    se le lo me te mi mis tu su sus nos yo él ella ellos ellas usted ustedes
+    se le lo me te mi mis tu su sus nos yo él ellos ellas usted ustedes
     clean sober single tired fine good ready sorry new here done back home going just still
     able free sure okay alone better worse sick happy sad lost stuck worried scared
     addicted married divorced homeless broke pregnant desperate afraid struggling using drinking

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.pinned import check_pinned_files
-from assistant.staff.pii_context import finders, joined_names, with_title
-from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, surname_end
+from assistant.staff.pii_context import finders, joined_names, named_place, with_title
+from assistant.staff.pii_patterns import CAPITALISED, DRINKS_AND_DRUGS, NameLists, plain, surname_end
 from assistant.staff.pii_words import NOT_A_NAME
+from assistant.wordlist import common_words, everyday_english_words
 
 PLACEHOLDERS = {
     "EMAIL": "[email]",
@@ -88,6 +89,9 @@ RAMPART_SURE = 0.95
 VERB_FORM = re.compile(r"(?:ed|ing)$", re.IGNORECASE)
 # A capitalised word before chapter:verse is a book of the Bible, not a person ("Philippians 4:13").
 VERSE = re.compile(r"\s+\d{1,3}:\d{1,3}\b")
+# Spanish stop words that are common first names in English ("I'm Sean Murphy", "my daughter Ella"): as stop
+# words they were never a name, so "Sean [name]" kept the first name.
+SPANISH_WORDS_THAT_ARE_NAMES = frozenset({"sean", "ella", "mia", "dan"})
 MAX_CHARS = 2000  # longer questions are cut (at a space) before redaction; the log keeps 500
 
 
@@ -134,7 +138,8 @@ def load_name_lists() -> NameLists:
     from spacy.lang.es.stop_words import STOP_WORDS as ES
 
     return NameLists(column("dist.male.first") | column("dist.female.first"), column("dist.all.last"),
-                     frozenset(EN) | frozenset(ES) | NOT_A_NAME, load_english_words())
+                     frozenset(EN) | (frozenset(ES) - SPANISH_WORDS_THAT_ARE_NAMES) | NOT_A_NAME, load_english_words(),
+                     everyday_english_words())
 
 
 def load_english_words() -> frozenset[str]:
@@ -246,6 +251,9 @@ class Redactor:
         # the updated recogniser and lowercase names: English only, when the detector says so (it says
         # "en" at confidence 0 when unsure, as for Vietnamese typed without its accents)
         english = language.code == "en" and language.confidence > 0
+        # German writes every noun capitalised and French a verb at a sentence's start: there a word the models
+        # alone call a name must be no common word of the language ("Guten Tag", "Gruppe", "Écrivez-moi")
+        code = language.code if language.confidence >= 0.5 else ""
         persons = [] if english else [(e.start_char, e.end_char) for e in self.published(text).ents
                                       if e.label_ == "PERSON"]
         found, second = [], []
@@ -258,7 +266,8 @@ class Redactor:
             if result.entity_type == RAMPART:
                 if (english or RAMPART_IN_ALL_LANGUAGES) and not VERSE.match(text, result.end) and not any(
                         start < result.end and result.start < end for start, end in drinks) and \
-                        self._rampart_word(text[result.start:result.end].strip(".'’,!?"), english, result.score):
+                        self._rampart_word(text[result.start:result.end].strip(".'’,!?"), english, result.score,
+                                           code):
                     second.append([result.start, result.end])
                 continue
             end = result.end
@@ -266,7 +275,7 @@ class Redactor:
                 end = surname_end(text, end, self.lists)
             found.append((result.start, end, result.entity_type))
         for start, end in persons:
-            trimmed = self._person(text, start, end, english)
+            trimmed = self._person(text, start, end, english, code)
             if trimmed:
                 found.append((trimmed[0], surname_end(text, trimmed[1], self.lists), "PERSON"))
         joined: list[list[int]] = []  # Rampart's words, one a result: "Tamika Okonkwo" is one name
@@ -280,6 +289,8 @@ class Redactor:
         found = [*(f for f in found if f[2] != "PERSON"), *((start, end, "PERSON") for start, end in names)]
         found = sorted((with_title(text, start) if entity == "PERSON" else start, end, entity)
                        for start, end, entity in found)
+        found = [(start, end, entity) for start, end, entity in found
+                 if entity != "PERSON" or not named_place(text, start, end)]
         merged: list[list] = []
         for start, end, entity in found:
             if merged and start < merged[-1][1]:
@@ -291,15 +302,16 @@ class Redactor:
                 merged.append([start, end, entity])
         return [tuple(m) for m in merged]
 
-    def _person(self, text: str, start: int, end: int, english: bool = True) -> tuple[int, int] | None:
+    def _person(self, text: str, start: int, end: int, english: bool = True,
+                language: str = "") -> tuple[int, int] | None:
         """The recogniser's name, trimmed to the words that may be a name (``_name_word``): the English
         model on Spanish text calls "Mi hijo" or "dejarlo" a person; "Narcan", "Grace" are not."""
         words = [(m.start() + start, m.end() + start, m.group())
                  for m in re.finditer(r"[^\s,;:()]+", text[start:end])]
-        kept = [(a, b) for a, b, word in words if self._name_word(word.strip(".'’,!?"), english)]
+        kept = [(a, b) for a, b, word in words if self._name_word(word.strip(".'’,!?"), english, language)]
         return (kept[0][0], kept[-1][1]) if kept else None
 
-    def _name_word(self, word: str, english: bool = True) -> bool:
+    def _name_word(self, word: str, english: bool = True, language: str = "") -> bool:
         """A word of a name the recogniser found: not a function or staff word ("Mi", "Narcan"); in
         lowercase, a census first name ("went with kayla", "uncle frank") or no English word at all
         ("tell tayo"): the recogniser also takes odd lowercase words for names ("i want to kill"),
@@ -308,7 +320,7 @@ class Redactor:
             return False
         low = word.lower()
         if not english:  # the published model, capitalised words only (as it was trained on)
-            return bool(CAPITALISED.match(word))
+            return bool(CAPITALISED.match(word)) and self._not_common(word, language)
         # The updated recogniser, in English: an English word that is no census name is not a name
         # ("Tried to detox…"); a census name or a word no dictionary knows is. Census surnames count only
         # capitalised: the list holds many words ("the hose taped to the exhaust").
@@ -316,7 +328,18 @@ class Redactor:
             return bool(CAPITALISED.match(word)) or bool(LATIN_WORD.match(low))
         return bool(CAPITALISED.match(word)) and low in self.lists.last
 
-    def _rampart_word(self, word: str, english: bool = True, score: float = 1.0) -> bool:
+    def _not_common(self, word: str, language: str) -> bool:
+        """In German or French (wordlist.OTHER_FILES): a census first name, or no common word of the language;
+        in German also a census surname ("Weber", "Müller"), since every German noun is capitalised."""
+        common = common_words(language)
+        if not common or plain(word) in self.lists.first:
+            return True
+        head = word.lower().split("-")[0]  # "Écrivez-moi"; not "Jean-Pierre" (a first name)
+        if word.lower() in common or (head in common and plain(head) not in self.lists.first):
+            return False
+        return language != "de" or plain(word) in self.lists.last
+
+    def _rampart_word(self, word: str, english: bool = True, score: float = 1.0, language: str = "") -> bool:
         """A word Rampart read as a name (it reads context, so it is trusted more than spaCy's small model):
         capitalised, any word but a function or staff word ("Patience is my daughter's name", "ask for
         Skip"); in lowercase, a census first name that is no common word, in English also a word no English
@@ -327,7 +350,7 @@ class Redactor:
         if not any(char.isalpha() for char in word) or self.lists.is_plain_word(word):
             return False
         if CAPITALISED.match(word) or self.lists.first_name(word):  # first_name: not "make my mark"
-            return True
+            return self._not_common(word, language)
         # past tenses and gerunds excepted: the model reads a message's last word as a surname now and then
         # ("went to group with tamika and she cried": "cried" 0.99)
         return english and (self.lists.unknown_word(word) or score >= RAMPART_SURE and not VERB_FORM.search(word))

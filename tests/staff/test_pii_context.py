@@ -1,7 +1,7 @@
 """Names told by their context (assistant/staff/pii_context.py): no model, small name lists (fast)."""
 import pytest
 
-from assistant.staff.pii_context import finders, joined_names, names_by_what_they_do, with_title
+from assistant.staff.pii_context import finders, joined_names, named_place, names_by_what_they_do, with_title
 from assistant.staff.pii_patterns import NameLists
 from assistant.staff.pii_words import NOT_A_NAME
 
@@ -106,6 +106,31 @@ def test_particles_before_lists_with_commas_and_saints(text, names, joined):
 ])
 def test_lowercase_titles_and_nickname_words(text, name, titled):
     assert _titled(text, name) == titled
+
+
+@pytest.mark.parametrize("text, name, titled", [
+    ("la licenciada Patricia Olvera me dijo", "Patricia Olvera", "licenciada Patricia Olvera"),
+    ("Nurse Kathleen called", "Kathleen", "Nurse Kathleen"),
+    ("the intake nurse Kathy said", "Kathy", "Kathy"),                 # "nurse" in lowercase is a word
+    ("la señora Martínez llamó", "Martínez", "señora Martínez"),
+])
+def test_more_titles(text, name, titled):
+    assert _titled(text, name) == titled
+
+
+@pytest.mark.parametrize("text, name, place", [
+    ("does the Martin Luther King Jr. Community Center host it", "Martin Luther King", True),
+    ("Is Genesis House taking residents", "Genesis House", True),        # the place word inside what was found
+    ("the Jordan clinic on 5th", "Jordan", True),
+    ("la clínica de la calle Guadalupe", "Guadalupe", True),
+    ("go down Lincoln avenue", "Lincoln", True),
+    ("my sponsor Joseph Place said hi", "Joseph Place", False),          # a relation before: a person
+    ("my therapist june park said", "june park", False),                 # Park and Hall are surnames
+    ("Jordan came with me to the clinic", "Jordan", False),
+])
+def test_places_named_after_people(text, name, place):
+    start = text.index(name)
+    assert named_place(text, start, start + len(name)) is place
 
 
 @pytest.mark.parametrize("text, names, joined", [
