@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,9 +93,18 @@ def examples(labelled: Path | None = None) -> list[Example]:
                 found.append(Example(case["text"], BENIGN, case.get("language", "en"), "tune"))
     unknown = {e.label for e in found} - {BENIGN, *CATEGORY_PRIORITY}
     if unknown:
-        raise KnowledgeError([Problem(str(TRAINING_FILE), 1, f"unknown category {', '.join(sorted(unknown))}; "
-                                                             f"use one of {', '.join(CATEGORY_PRIORITY)}")])
+        files = {"training": TRAINING_FILE, "exemplars": DATA_DIR / "exemplars.yaml", "tune": labelled}
+        raise KnowledgeError([_unknown_category(files[e.source], e.label) for e in
+                              {e.label: e for e in found if e.label in unknown}.values()])
     return found
+
+
+def _unknown_category(path: Path, category: str) -> Problem:
+    """Where a category no crisis reply knows is first used (a blind batch folded in with its writer's own names)."""
+    pattern = re.compile(rf"""category:\s*["']?{re.escape(category)}\b""")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next((number for number, text in enumerate(lines, 1) if pattern.search(text)), 1)
+    return Problem(str(path), line, f"unknown category {category}; use one of {', '.join(CATEGORY_PRIORITY)}")
 
 
 def digest(found: list[Example], answering_model: str) -> str:

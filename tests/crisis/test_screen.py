@@ -381,6 +381,10 @@ def test_the_classifier_pairs_with_the_answering_model_when_it_answers_and_score
 @pytest.mark.parametrize("text", [
     "think im going to walk in front of a lorry on the way home",   # a method without "jump"
     "he decidido matarme y ya no hay vuelta atras",                 # a decision, in Spanish
+    "pretty sure im going to od on purpose tonight",                # "od" alone is a topic word (batch 22)
+    "i'll be gone by tomorrow. tell my sponsor im sorry",
+    "voy a ir al grupo y después tomarme todo lo que tengo",
+    "não aguento mais, quero acabar com tudo.",
 ])
 def test_a_decided_method_decides_alone(lexicon_screen, text):
     result = lexicon_screen.lexicon(text)
@@ -391,6 +395,8 @@ def test_a_decided_method_decides_alone(lexicon_screen, text):
     "we walked in front of the train station to get to the meeting",
     "i stepped off the bus at the clinic",
     "decidí matar el tiempo leyendo el folleto",
+    "i'll be gone by morning flight so cancel my session",
+    "quiero acabar con todo el papeleo antes del lunes",
 ])
 def test_walking_past_a_station_is_no_method(lexicon_screen, text):
     assert not lexicon_screen.lexicon(text).detected

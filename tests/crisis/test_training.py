@@ -32,6 +32,18 @@ def test_an_unknown_category_is_refused_with_the_file_named(tmp_path, monkeypatc
         training.examples(None)
 
 
+def test_an_unknown_category_in_the_labelled_set_names_that_file_and_line(tmp_path, monkeypatch):
+    # a blind batch folded in with its writer's own category names (batch 22): the training file was named, line 1
+    monkeypatch.setattr(training, "TRAINING_FILE", write(tmp_path / "t.yaml",
+                        'crisis:\n  - {text: "a", category: suicide_self_harm}\nbenign: []\n'))
+    labelled = write(tmp_path / "l.yaml", 'crisis:\n  - {text: "x", category: suicide_self_harm, split: tune}\n'
+                     '  - {text: "y", category: "danger_situation", split: tune}\nbenign: []\n')
+    with pytest.raises(KnowledgeError) as error:
+        training.examples(labelled)
+    problem = error.value.problems[0]
+    assert (problem.file, problem.line) == (str(labelled), 3) and "danger_situation" in problem.message
+
+
 def test_the_digest_follows_the_examples():
     first = [training.Example("a", "benign", "en", "x")]
     model = "a" * 64
