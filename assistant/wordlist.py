@@ -39,18 +39,23 @@ def package_dir() -> Path:
     return Path(spellchecker.__file__).parent
 
 
+def _counts(name: str, sha256: str, what: str) -> dict[str, int]:
+    """One of the wheel's lists, checked against its pin: word -> how often it was counted."""
+    import gzip
+    import json
+
+    folder = package_dir()
+    check_pinned_files(folder, {name: sha256}, what)
+    with gzip.open(folder / name, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def english_words() -> frozenset[str]:
     """Every word of the list, lower case, as the list has them ("what's" included)."""
     global _words
     with _lock:
         if _words is None:
-            import gzip
-            import json
-
-            folder = package_dir()
-            check_pinned_files(folder, FILES, "the English word list")
-            with gzip.open(folder / "resources/en.json.gz", "rt", encoding="utf-8") as handle:
-                _words = frozenset(json.load(handle))
+            _words = frozenset(_counts(*next(iter(FILES.items())), "the English word list"))
         return _words
 
 
@@ -61,14 +66,8 @@ def common_words(code: str) -> frozenset[str]:
         return frozenset()
     with _lock:
         if code not in _common:
-            import gzip
-            import json
-
-            name = f"resources/{code}.json.gz"
-            folder = package_dir()
-            check_pinned_files(folder, {name: OTHER_FILES[code]}, f"the word list for '{code}'")
-            with gzip.open(folder / name, "rt", encoding="utf-8") as handle:
-                _common[code] = frozenset(word for word, count in json.load(handle).items() if count > COMMON_ABOVE)
+            counts = _counts(f"resources/{code}.json.gz", OTHER_FILES[code], f"the word list for '{code}'")
+            _common[code] = frozenset(word for word, count in counts.items() if count > COMMON_ABOVE)
         return _common[code]
 
 
@@ -77,11 +76,6 @@ def everyday_english_words() -> frozenset[str]:
     global _everyday
     with _lock:
         if _everyday is None:
-            import gzip
-            import json
-
-            folder = package_dir()
-            check_pinned_files(folder, FILES, "the English word list")
-            with gzip.open(folder / "resources/en.json.gz", "rt", encoding="utf-8") as handle:
-                _everyday = frozenset(word for word, count in json.load(handle).items() if count > EVERYDAY_ABOVE)
+            counts = _counts(*next(iter(FILES.items())), "the English word list")
+            _everyday = frozenset(word for word, count in counts.items() if count > EVERYDAY_ABOVE)
         return _everyday
