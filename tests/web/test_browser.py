@@ -730,7 +730,13 @@ AXE_RUN = """async () => {
 
 
 def _axe(widget) -> list[dict]:
-    widget.page.wait_for_timeout(400)  # Gradio's fades end: axe must see the colours a visitor sees
+    # Gradio's fades must end first: axe must see the colours a visitor sees. A fixed 400 ms was not always
+    # enough on a loaded 2-core CI machine (the dark theme's first screen was measured mid-fade), so wait
+    # until no finite animation or transition is still running.
+    widget.page.wait_for_timeout(400)
+    widget.page.wait_for_function(
+        "document.getAnimations().every(a => a.playState !== 'running'"
+        " || a.effect?.getComputedTiming().iterations === Infinity)", timeout=10_000)
     if not widget.page.evaluate("typeof axe !== 'undefined'"):
         widget.page.add_script_tag(path=str(AXE))
     return widget.page.evaluate(AXE_RUN)
