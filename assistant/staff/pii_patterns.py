@@ -341,7 +341,7 @@ def names_after_cues(text: str, lists: NameLists) -> list[tuple[int, int]]:
             called = cue.group().lower().startswith(("named", "called", "llamad"))
             copula = re.search(r"\s(?:is|es)$", cue.group(), re.IGNORECASE)  # "my wife is bex", not "is Catholic"
             # after a title, a lowercase census surname too ("officer ramirez", "dr patel"; not "pastor read Mark")
-            titled = _TITLE_CUE.match(cue.group()) and lists.surname(word) and low not in COMMON | lists.everyday
+            titled = _TITLE_CUE.match(cue.group()) and lists.surname(word) and low not in COMMON and low not in lists.everyday
             ok = ((capital and not (called and low in NAMEABLE) and not (copula and low in lists.english))
                   or lists.first_name(word) or unknown or titled)
         elif kind == "alias":  # "goes by Smokey" yes, "time goes by fast" no
