@@ -36,7 +36,8 @@ TUNING_SETS = ("benchmarks/data/pii_dev.yaml", "knowledge/eval/blind/2026-12-01-
                "knowledge/eval/blind/2026-12-02h-pii.yaml", "knowledge/eval/blind/2026-12-02i-pii.yaml",
                "knowledge/eval/blind/2026-12-02j-pii.yaml", "knowledge/eval/blind/2026-12-03k-pii.yaml",
                "knowledge/eval/blind/2026-12-03l-pii.yaml", "knowledge/eval/blind/2026-12-03m-pii.yaml",
-               "knowledge/eval/blind/2026-12-03n-pii.yaml", "knowledge/eval/blind/2026-12-03o-pii.yaml")
+               "knowledge/eval/blind/2026-12-03n-pii.yaml", "knowledge/eval/blind/2026-12-03o-pii.yaml",
+               "knowledge/eval/blind/2026-12-03q-pii.yaml")
 # Rehearsal: 1,500 messages drawn once from the crisis classifier's training file (slang, drugs, other
 # languages; written without names), whose target is the original model's own entities, so that the
 # recogniser does not learn that any rare lowercase word is a name ("took xans", "cold turkey"). Kept in a

@@ -10,6 +10,7 @@ import re
 
 from .pii_patterns import CAPITALISED, NameLists, plain
 from .pii_patterns import finders as pattern_finders
+from .pii_scripts import arabic_names, chinese_names
 from .pii_words import CALENDAR, INSTITUTIONS, NAMEABLE, VIRTUES
 
 # What only a person does, right after a word that may be a name: "Will relapsed" (the modal "Will" is
@@ -177,8 +178,15 @@ _PLACE_AFTER = re.compile(
     r"|Boulevard|Blvd|Valley|Manor|Lodge|Chapel|Church|Foundation|Institute|Academy|School|Program|Programme|Ranch"
     r"|Village|Square|Plaza|Library|Parish|Cathedral|University|College|Elementary|Heights|Springs|Drive|Terrace"
     r"|Apartments|Homes|Shelter)\b|\s+(?i:street|avenue|ave|road|boulevard|blvd)\b")
-_THE_PLACE_AFTER = re.compile(r"\s+(?:house|clinic|center|centre|program|programme|shelter|hospital|location"
-                              r"|campus|facility|foundation)\b", re.IGNORECASE)
+_THE_PLACE_AFTER = re.compile(r"\s+(?:(?:community|recovery|wellness|health|family|youth|treatment)\s+)?(?:house|clinic"
+                              r"|center|centre|program|programme|shelter|hospital|location|campus|facility|foundation)\b",
+                              re.IGNORECASE)  # "the Lincoln Park community center"
+# Holidays named after people: "Martin Luther King Day", "St. Patrick's Day", "Día de los Reyes Magos",
+# "les vacances de Noël"; and saints' names of places and groups: "the Santa Rosa group", "San Marcos".
+_HOLIDAY_AFTER = re.compile(r"(?:\s+(?:Jr|Sr)\.?)?(?:['’]s)?\s+(?i:day|eve|weekend|holiday|holidays)\b")
+_HOLIDAY_BEFORE = re.compile(r"\b(?i:d[ií]a\s+de(?:\s+(?:los|las|la|el|san|santa|santo))?|dia\s+d[eo]s?|vacances\s+de"
+                             r"|f[êe]te\s+de(?:\s+la)?|nuit\s+de)\s+$")
+_SAINT_START = re.compile(r"(?i:st\.?|saint|san|santa|santo|são|sao|sainte|ste\.?)\s+(?-i:[A-ZÁÉÍÓÚÑ])")
 _THE_BEFORE = re.compile(r"\b(?i:the)\s+$")
 _PERSON_BEFORE = re.compile(r"\b(?:(?:my|his|her|our|their|mi|su)\s+[^\W\d_]+|i['’]?m|i\s+am|named|called|this\s+is"
                             r"|me\s+llamo|soy)\s*,?\s*$", re.IGNORECASE)  # "my sponsor Joseph Place" is a person
@@ -191,9 +199,11 @@ def named_place(text: str, start: int, end: int) -> bool:
     if _PERSON_BEFORE.search(text[:start]):
         return False
     inside = max(text.rfind(" ", start, end), text.rfind("\t", start, end))
-    place = _PLACE_AFTER.match(text, inside) if inside > start else None
+    place = (_PLACE_AFTER.match(text, inside) or _HOLIDAY_AFTER.match(text, inside)) if inside > start else None
     return bool(place and place.end() >= end or _PLACE_AFTER.match(text, end) or _STREET_BEFORE.search(text[:start])
-                or (_THE_BEFORE.search(text[:start]) and _THE_PLACE_AFTER.match(text, end)))
+                or (_THE_BEFORE.search(text[:start]) and _THE_PLACE_AFTER.match(text, end))
+                or _HOLIDAY_AFTER.match(text, end) or _HOLIDAY_BEFORE.search(text[:start])
+                or _SAINT_START.match(text, start))
 
 
 # "Will and [name] …" at a message's start is a name; "Is Will and …" a question (the word after "is" is taken
@@ -231,10 +241,19 @@ def signatures(text: str, lists: NameLists) -> list[tuple[int, int]]:
     return [match.span("name")]
 
 
+# An initial and a surname after a sign-off: "Atentamente, F. Salgado", "Regards, J. Okafor".
+_SIGNED_INITIAL = re.compile(r"\b(?i:atentamente|atte|cordialmente|saludos|regards|sincerely|respectfully|best|thanks"
+                             r"|thank\s+you|gracias|cordialement|obrigad[oa]|mit\s+freundlichen\s+gr(?:ü|ue)(?:ß|ss)en)"
+                             r"[,.!:]*\s+(?P<name>[A-Z]\.\s?(?:[A-Z]\.\s?)?[A-Z][^\W\d_][\w'’-]*)")
+
+
+def signed_initials(text: str) -> list[tuple[int, int]]:
+    return [m.span("name") for m in _SIGNED_INITIAL.finditer(text)]
+
 
 def finders(lists: NameLists) -> dict[str, list]:
     """pii_patterns.finders, with the names told by what the person does."""
     found = pattern_finders(lists)
     found["PERSON"] = [*found["PERSON"], lambda t: names_by_what_they_do(t, lists), initials,
-                       lambda t: signatures(t, lists)]
+                       lambda t: signatures(t, lists), signed_initials, chinese_names, arabic_names]
     return found

@@ -127,6 +127,13 @@ def test_more_titles(text, name, titled):
     ("my sponsor Joseph Place said hi", "Joseph Place", False),          # a relation before: a person
     ("my therapist june park said", "june park", False),                 # Park and Hall are surnames
     ("Jordan came with me to the clinic", "Jordan", False),
+    ("is the Lincoln Park community center open", "Lincoln Park", True),  # a kind of centre between
+    ("closed on Cesar Chavez Day?", "Cesar Chavez Day", True),          # holidays named after people
+    ("closed on Cesar Chavez Day?", "Cesar Chavez", True),
+    ("¿abren el Día de los Reyes Magos?", "Reyes Magos", True),
+    ("pendant les vacances de Noël", "Noël", True),
+    ("the Santa Rosa and San Marcos groups", "Santa Rosa", True),       # saints' names of places
+    ("Noel said the Day group was full", "Noel", False),
 ])
 def test_places_named_after_people(text, name, place):
     start = text.index(name)
@@ -159,6 +166,9 @@ def found(text: str, entity: str) -> list[str]:
     ("Sou a Graça e moro perto", ["Graça"]),                       # the cue with an article
     ("everyone calls me Bishop", ["Bishop"]),
     ("my mom calls me every day", []),
+    ("Necesito la constancia. Atentamente, F. Salgado", ["F. Salgado"]),  # an initial and a surname signing off
+    ("Regards, J. R. Okafor", ["J. R. Okafor"]),
+    ("Best, the intake team", []),
 ])
 def test_initials_signatures_and_more_cues(text, names):
     assert sorted(found(text, "PERSON")) == sorted(names)
