@@ -132,6 +132,17 @@ def test_spanish_told_of_the_past_defers_to_the_classifier(lexicon_screen, text)
     assert lexicon_screen.lexicon(text).layer == "deferred"
 
 
+@pytest.mark.parametrize("text", [
+    "when i first got sober i had a seizure in detox, now 6 yrs",   # recovery told from safety (batch 23)
+    "almost had a heart attack when i saw my phone bill",           # hyperbole about the past
+    "our therapist had us write a goodbye letter to drugs",         # a recovery exercise
+    "are seizures common during detox? asking for my pharmacology course",
+    "my ex was abusive and i was scared for my life but hes long gone",
+])
+def test_recovery_and_school_work_defer_to_the_classifier(lexicon_screen, text):
+    assert lexicon_screen.lexicon(text).layer == "deferred"
+
+
 def test_a_spanish_stage_of_life_cue_leaves_the_present_alone(lexicon_screen):
     # "de una vez" (once and for all) is no stage of life
     assert lexicon_screen.lexicon("quiero suicidarme de una vez").layer != "deferred"
@@ -385,6 +396,11 @@ def test_the_classifier_pairs_with_the_answering_model_when_it_answers_and_score
     "i'll be gone by tomorrow. tell my sponsor im sorry",
     "voy a ir al grupo y después tomarme todo lo que tengo",
     "não aguento mais, quero acabar com tudo.",
+    "gonna take a toaster bath tonight",                            # slang for a method (batch 23)
+    "how long would it take to bleed out",                          # a method question
+    "voy a darme cuello",                                           # Mexican slang
+    "ya les dije adiós a todos. hoy se acaba todo.",
+    "im checking out for good, bye guys",
 ])
 def test_a_decided_method_decides_alone(lexicon_screen, text):
     result = lexicon_screen.lexicon(text)
@@ -397,6 +413,10 @@ def test_a_decided_method_decides_alone(lexicon_screen, text):
     "decidí matar el tiempo leyendo el folleto",
     "i'll be gone by morning flight so cancel my session",
     "quiero acabar con todo el papeleo antes del lunes",
+    "hoy se acaba todo el curso",
+    "i'm checking out of the hotel tonight",
+    "checking out the meeting tonight",
+    "me voy a dar cuenta mañana",
 ])
 def test_walking_past_a_station_is_no_method(lexicon_screen, text):
     assert not lexicon_screen.lexicon(text).detected
