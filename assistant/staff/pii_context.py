@@ -183,7 +183,8 @@ _THE_PLACE_AFTER = re.compile(r"\s+(?:(?:community|recovery|wellness|health|fami
                               re.IGNORECASE)  # "the Lincoln Park community center"
 # Holidays named after people: "Martin Luther King Day", "St. Patrick's Day", "Día de los Reyes Magos",
 # "les vacances de Noël"; and saints' names of places and groups: "the Santa Rosa group", "San Marcos".
-_HOLIDAY_AFTER = re.compile(r"(?:\s+(?:Jr|Sr)\.?)?(?:['’]s)?\s+(?i:day|eve|weekend|holiday|holidays)\b")
+# Capitalised only: "Maria's weekend shift" and "jake's day" keep their names.
+_HOLIDAY_AFTER = re.compile(r"(?:\s+(?:Jr|Sr)\.?)?(?:['’]s)?\s+(?:Day|Eve)\b")
 _HOLIDAY_BEFORE = re.compile(r"\b(?i:d[ií]a\s+de(?:\s+(?:los|las|la|el|san|santa|santo))?|dia\s+d[eo]s?|vacances\s+de"
                              r"|f[êe]te\s+de(?:\s+la)?|nuit\s+de)\s+$")
 _SAINT_START = re.compile(r"(?i:st\.?|saint|san|santa|santo|são|sao|sainte|ste\.?)\s+(?-i:[A-ZÁÉÍÓÚÑ])")

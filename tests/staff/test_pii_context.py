@@ -134,6 +134,8 @@ def test_more_titles(text, name, titled):
     ("pendant les vacances de Noël", "Noël", True),
     ("the Santa Rosa and San Marcos groups", "Santa Rosa", True),       # saints' names of places
     ("Noel said the Day group was full", "Noel", False),
+    ("can Maria's weekend shift be covered", "Maria", False),           # a person's weekend, a person's day
+    ("jake's day was rough", "jake", False),
 ])
 def test_places_named_after_people(text, name, place):
     start = text.index(name)
