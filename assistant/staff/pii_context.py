@@ -103,7 +103,8 @@ _PARTICLE_TAIL = re.compile(r"\s+(?i:de|del|de\s+la|de\s+las|de\s+los|da|das|do|
 _PARTICLE_BEFORE = re.compile(r"(?:^|[\s,(])(?P<particle>(?i:van\s+der|van\s+den|van\s+de|van|von|ten|ter|bin|binti"
                               r"|ibn)\s+)$")
 # A saint's name is a church, a school or a town ("St James", "San Bernardino", "Santa Ana"), never a visitor.
-_SAINT_BEFORE = re.compile(r"\b(?i:st|st\.|saint|san|santa|santo|são|sao|sainte|ste\.?|lady\s+of)\s+$")
+_SAINT = r"(?i:st\.?|saint|san|santa|santo|são|sao|sainte|ste\.?)"  # "St. Mary's", "San Marcos", "Santa Rosa"
+_SAINT_BEFORE = re.compile(r"\b(?:" + _SAINT + r"|(?i:lady\s+of))\s+$")
 _FIRST_BEFORE = re.compile(r"(?<![\w'’@/.-])(?P<name>[^\W\d_][\w'’-]*)\s+$")
 
 
@@ -187,7 +188,7 @@ _THE_PLACE_AFTER = re.compile(r"\s+(?:(?:community|recovery|wellness|health|fami
 _HOLIDAY_AFTER = re.compile(r"(?:\s+(?:Jr|Sr)\.?)?(?:['’]s)?\s+(?:Day|Eve)\b")
 _HOLIDAY_BEFORE = re.compile(r"\b(?i:d[ií]a\s+de(?:\s+(?:los|las|la|el|san|santa|santo))?|dia\s+d[eo]s?|vacances\s+de"
                              r"|f[êe]te\s+de(?:\s+la)?|nuit\s+de)\s+$")
-_SAINT_START = re.compile(r"(?i:st\.?|saint|san|santa|santo|são|sao|sainte|ste\.?)\s+(?-i:[A-ZÁÉÍÓÚÑ])")
+_SAINT_START = re.compile(_SAINT + r"\s+(?-i:[A-ZÁÉÍÓÚÑ])")
 _THE_BEFORE = re.compile(r"\b(?i:the)\s+$")
 _PERSON_BEFORE = re.compile(r"\b(?:(?:my|his|her|our|their|mi|su)\s+[^\W\d_]+|i['’]?m|i\s+am|named|called|this\s+is"
                             r"|me\s+llamo|soy)\s*,?\s*$", re.IGNORECASE)  # "my sponsor Joseph Place" is a person

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 
-_HAN = r"[\u4e00-\u9fff]"
 # The hundred commonest Chinese surnames (about 85% of people): after a relation, a name starts with one;
 # "我的女儿在你们的项目里" (my daughter is in your programme) has no name.
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
              "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧")
 # Characters that end a name rather than belong to it: "陈伟在…", "王丽的…", "小明是…".
 _AFTER_NAME = set("的是在了和也都要想有不很就说对跟给让从把被会能还又再吗呢吧啊，。！？、；：")
+def _han(character: str) -> bool:
+    return "\u4e00" <= character <= "\u9fff"  # the CJK Unified Ideographs block
+
+
 _NICKNAME_START = "小阿老"  # "小明", "阿强", "老王"
 _HAN_CUE = re.compile(
     r"(?:我的名字是|我的名字叫|我名字叫|名字是)(?P<any>)"
@@ -27,12 +30,12 @@ def chinese_names(text: str) -> list[tuple[int, int]]:
     found = []
     for cue in _HAN_CUE.finditer(text):
         start = cue.end()
-        if start >= len(text) or not re.match(_HAN, text[start]):
+        if start >= len(text) or not _han(text[start]):
             continue
         if cue.group("any") is None and text[start] not in _SURNAMES + (_NICKNAME_START if cue.group("called") is not None else ""):
             continue
         end = start + 1
-        while end < len(text) and end - start < 3 and re.match(_HAN, text[end]) and text[end] not in _AFTER_NAME:
+        while end < len(text) and end - start < 3 and _han(text[end]) and text[end] not in _AFTER_NAME:
             end += 1
         if end - start >= 2:
             found.append((start, end))
