@@ -138,6 +138,9 @@ def test_spanish_told_of_the_past_defers_to_the_classifier(lexicon_screen, text)
     "our therapist had us write a goodbye letter to drugs",         # a recovery exercise
     "are seizures common during detox? asking for my pharmacology course",
     "my ex was abusive and i was scared for my life but hes long gone",
+    "can people get seizures during benzo detox? my mom wants to taper",  # a question (batch 24)
+    "the hold music on your phone line makes me want to jump off a bridge lol",  # an everyday annoyance
+    "i wont be around tomorrow, we are going on a road trip",       # away on a trip
 ])
 def test_recovery_and_school_work_defer_to_the_classifier(lexicon_screen, text):
     assert lexicon_screen.lexicon(text).layer == "deferred"
@@ -401,6 +404,10 @@ def test_the_classifier_pairs_with_the_answering_model_when_it_answers_and_score
     "voy a darme cuello",                                           # Mexican slang
     "ya les dije adiós a todos. hoy se acaba todo.",
     "im checking out for good, bye guys",
+    "ok. i am checking out today.",                                 # a full stop ends it too (batch 23)
+    "please make sure somebody finds me before my son does",        # who finds the body (batch 24)
+    "leaving the door unlocked so my kids dont have to find me",
+    "im just sitting on the ledge of the parking garage",           # an adverb before "sitting"
 ])
 def test_a_decided_method_decides_alone(lexicon_screen, text):
     result = lexicon_screen.lexicon(text)
@@ -417,6 +424,10 @@ def test_a_decided_method_decides_alone(lexicon_screen, text):
     "i'm checking out of the hotel tonight",
     "checking out the meeting tonight",
     "me voy a dar cuenta mañana",
+    "i'm checking out today. what time is the bus?",
+    "can you find me before my group starts? i need the address",
+    "so my kids dont have to find me a ride, can the van pick them up",
+    "im also sitting on the committee for the fundraiser",
 ])
 def test_walking_past_a_station_is_no_method(lexicon_screen, text):
     assert not lexicon_screen.lexicon(text).detected
