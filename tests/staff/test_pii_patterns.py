@@ -50,8 +50,8 @@ def test_census_names_inside_a_sentence_but_not_at_its_start_or_after_in():
     ("we moved to 88 Riverside Drive, Columbus, OH 43215 - which", "88 Riverside Drive, Columbus, OH 43215"),
     ("We live on Birchwood Court near", "Birchwood Court"),
     ("vivo en Calle Mayor 5, 3º B, hola", "Calle Mayor 5, 3º B"),
-    ("estoy en calle 10 # 20-30, Medellín", "calle 10 # 20-30"),
-    ("PO Box 1187, Dayton", "PO Box 1187"),
+    ("estoy en calle 10 # 20-30, Medellín", "calle 10 # 20-30, Medellín"),  # the town with it
+    ("PO Box 1187, Dayton", "PO Box 1187, Dayton"),
 ])
 def test_street_addresses(text, address):
     assert address in found(text, "STREET_ADDRESS")
@@ -159,10 +159,10 @@ def test_a_surname_follows_a_name_found_elsewhere():
     ("vivimos en 310 Calle Robles apt 2, y", "310 Calle Robles apt 2"),
     ("moramos na Rua dos Andradas 1020 apto 5", "Rua dos Andradas 1020 apto 5"),       # Portuguese connectors
     ("nous habitons au 8 rue des Moulins", "8 rue des Moulins"),
-    ("we live at Unit 4, 22 Wattle Parade, Ryde", "Unit 4, 22 Wattle Parade"),        # unit first, AU suffix
+    ("we live at Unit 4, 22 Wattle Parade, Ryde", "Unit 4, 22 Wattle Parade, Ryde"),        # unit first, AU suffix
     ("write to Flat 7, 3 Holly Mews please", "Flat 7, 3 Holly Mews"),
     ("i live at 3-1200 Granville Street", "3-1200 Granville Street"),                 # Canadian unit-civic
-    ("im at 7-880 Robson, Vancouver", "7-880 Robson"),
+    ("im at 7-880 Robson, Vancouver", "7-880 Robson, Vancouver"),
     ("meet at 500 Broadway after", "500 Broadway"),
     ("my place is 5/22 Smith Street", "5/22 Smith Street"),                          # Australian unit/number
 ])
@@ -174,6 +174,25 @@ def test_street_addresses_in_more_forms(text, address):
                                   "we did 3 steps together"])
 def test_not_addresses_in_more_forms(text):
     assert found(text, "STREET_ADDRESS") == []
+
+
+@pytest.mark.parametrize("text, address", [
+    ("send it to 41 Pine Rd, East Hartford, CT 06108 thanks", "41 Pine Rd, East Hartford, CT 06108"),
+    ("elle habite 3 rue Victor Hugo, 75011 Paris depuis mars", "3 rue Victor Hugo, 75011 Paris"),
+    ("vive en Calle Ocho 1450, Los Ángeles", "Calle Ocho 1450, Los Ángeles"),
+    ("Kastanienweg 4, Köln ist die Adresse", "Kastanienweg 4, Köln"),
+])
+def test_the_town_after_a_street_goes_with_it(text, address):
+    assert address in found(text, "STREET_ADDRESS")
+
+
+@pytest.mark.parametrize("text, address", [
+    ("I live at 12 Elm Street, Can you send the forms", "12 Elm Street"),   # a new sentence, not a town
+    ("we are at 9 Oak Ave, Thursday works", "9 Oak Ave"),
+    ("my home, 3 Juniper Way, not her office", "3 Juniper Way"),
+])
+def test_a_sentence_after_a_street_is_no_town(text, address):
+    assert address in found(text, "STREET_ADDRESS")
 
 
 def test_a_unit_needs_a_number_or_a_letter():
