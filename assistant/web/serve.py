@@ -82,6 +82,9 @@ def create_app(knowledge: Path, index: Path, region: str | None = None):
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     assistant = Assistant.load(knowledge, index)
+    from assistant.language import warm
+
+    warm()  # the second language detector loads its models on first use (~1.5 s): not on a visitor's message
     configure_threads()
     if assistant.problem:
         log.error("serving in degraded mode (crisis lines only): %s", assistant.problem)
