@@ -18,6 +18,7 @@ from .pii_words import (
     NICKNAME_PREFIXES,
     NOT_A_HANDLE,
     NOT_A_NAME,
+    NOT_A_TOWN,
     PROTECTED,
     STAFF_TERMS,
     VIRTUES,
@@ -131,16 +132,9 @@ def unit_civic_streets(text: str, lists: "NameLists") -> list[tuple[int, int]]:
             and _STREET_NAME_WORD.match(match.group(match.lastgroup))]
 
 
-# The town after a street, as people write it: ", Dorchester", ", San Antonio, TX 78207", ", 69003 Lyon". A street
-# with its town narrows a visitor down to a door; the blind PII sets' writers count the town as part of the address
-# (set r, 2026-12-03). A capitalised word after the comma that starts a sentence or a sign-off is no town.
-_NOT_A_TOWN = (r"(?:I|Is|It|Its|Can|Could|Do|Does|Did|Will|Would|Should|Please|Thanks|Thank|My|We|Who|What|When|Where"
-               r"|How|Why|Are|And|But|Also|Hi|Hello|Regards|Sincerely|Best|Cheers|Atentamente|Gracias|Saludos"
-               r"|Cordialement|Merci|Bitte|Danke|Obrigad[oa]|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-               r"|January|February|March|April|May|June|July|August|September|October|November|December|Apt|Unit"
-               r"|Suite|Flat|Floor|Room|Near|Next|Behind|Across)")
+# The town after a street: ", Dorchester", ", San Antonio, TX 78207", ", 69003 Lyon" (pii_words.NOT_A_TOWN says why).
 _CAPITAL_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"
-_TOWN_AFTER = re.compile(rf"\s*,\s*(?:\d{{4,5}}\s+)?(?!{_NOT_A_TOWN}\b){_CAPITAL_WORD}"
+_TOWN_AFTER = re.compile(rf"\s*,\s*(?:\d{{4,5}}\s+)?(?!(?:{NOT_A_TOWN})\b){_CAPITAL_WORD}"
                          rf"(?:\s+(?:(?:de|del|la|los|las|do|da|dos|das|le|les|sur)\s+)?{_CAPITAL_WORD}){{0,2}}"
                          rf"(?:\s*,?\s*[A-Z]{{2}}\b)?(?:\s*\d{{5}}(?:-\d{{4}})?)?")
 
@@ -153,10 +147,8 @@ def whole_address(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
         before = _UNIT_BEFORE.search(text[max(0, start - 30):start])
         if before:
             start -= len(text[max(0, start - 30):start]) - before.start()
-        after = _UNIT_AFTER.match(text, end)
-        end = after.end() if after else end
-        town = _TOWN_AFTER.match(text, end)
-        out.append((start, town.end() if town else end))
+        end = after.end() if (after := _UNIT_AFTER.match(text, end)) else end
+        out.append((start, town.end() if (town := _TOWN_AFTER.match(text, end)) else end))
     return out
 
 
@@ -491,11 +483,11 @@ def finders(lists: NameLists) -> dict[str, list]:
         "SOCIAL_HANDLE": [lambda t: _spans(HANDLE_AT, t), lambda t: _spans(HANDLE_SHAPE, t),
                           lambda t: _spans(DISCORD_TAG, t), lambda t: handles_after_cues(t, lists),
                           handles_after_platform],
-        "STREET_ADDRESS": [lambda t: whole_address(t, _spans(STREET_WITH_NUMBER, t)),
+        "STREET_ADDRESS": [lambda t: _spans(ROUTE, t), lambda t: _spans(UNIT_ALONE, t),
+                           lambda t: whole_address(t, _spans(STREET_WITH_NUMBER, t)),
                            lambda t: whole_address(t, [m.span(m.lastgroup) for m in STREET_NAMED.finditer(t)]),
-                           lambda t: whole_address(t, _spans(PO_BOX, t)), lambda t: _spans(ROUTE, t),
-                           lambda t: _spans(UNIT_ALONE, t),
-                           lambda t: whole_address(t, spanish_streets(t)), lambda t: whole_address(t, _spans(FRENCH_STREET, t)),
+                           lambda t: whole_address(t, _spans(PO_BOX, t)), lambda t: whole_address(t, spanish_streets(t)),
+                           lambda t: whole_address(t, _spans(FRENCH_STREET, t)),
                            lambda t: whole_address(t, _spans(GERMAN_STREET, t)),
                            lambda t: whole_address(t, unit_civic_streets(t, lists))],
         "DATE_OF_BIRTH": [lambda t: _spans(BIRTH_DATE, t, "pii")],
