@@ -1,7 +1,8 @@
 """Retrieval: rank entries for a question by fusing several signals.
 
 dense(entry)   = max over the entry's views of cosine(question, view), taken over the
-                 question as typed and, when it has misspelt words, a spelling-corrected copy
+                 question as meant (chat shorthand written out: shorthand.py) and, when it has
+                 misspelt words, a spelling-corrected copy
                  (a misspelling: a word neither the knowledge nor the model's vocabulary has)
 lexical(entry) = BM25(question, entry text) / (BM25 of the best entry + saturation)
 classifier     = probability of the entry under a softmax regression trained on the
@@ -29,6 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant import shorthand
 from assistant.index.classifier import entry_probabilities, not_covered_probability
 from assistant.index.lexical import TOKEN, stopwords
 from assistant.index.load import LoadedIndex
@@ -127,8 +129,10 @@ class Retriever:
         match = process.extractOne(word, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return match[0] if match else None
 
-    def without_known_misspellings(self, query_text: str) -> str:
-        """The question with the knowledge's own misspellings (`known_misspellings`) put right."""
+    def written_out(self, query_text: str) -> str:
+        """The question as meant: chat shorthand written out ("wat is grp" -> "what is group";
+        shorthand.py) and the knowledge's own misspellings (`known_misspellings`) put right."""
+        query_text = shorthand.written_out(query_text)
         if not self._misspelt:
             return query_text
 
@@ -141,7 +145,7 @@ class Retriever:
 
     def query_variants(self, query_text: str) -> list[str]:
         """The question, plus a copy with misspelt words replaced by the knowledge's spelling."""
-        query_text = self.without_known_misspellings(query_text)
+        query_text = self.written_out(query_text)
 
         def fix(match: re.Match) -> str:
             word = match.group(0)
@@ -218,7 +222,7 @@ class Retriever:
     def rank(self, query_text: str, query_vectors: np.ndarray, k: int = 10) -> list[Candidate]:
         """Rank entries. `query_vectors` are the embeddings of `query_variants(query_text)`."""
         query_vectors = np.atleast_2d(query_vectors)
-        words = self.content_words(self.without_known_misspellings(query_text))
+        words = self.content_words(self.written_out(query_text))
         lexical = (self.lexical_scores(words) if self.lexical_weight > 0
                    else np.zeros(self._n_entries, dtype=np.float32))
         if self._matrix is not None:

@@ -80,3 +80,15 @@ def test_only_misspellings_get_a_corrected_copy(embedder):
     # real words the knowledge happens not to use stay as typed (they were "corrected" to other words)
     for question in ("is there parking for parents", "dealing with cravings at the weekend", "thanks"):
         assert retriever.query_variants(question) == [question]
+
+
+def test_chat_shorthand_is_read_as_the_question_meant(embedder):
+    # "ppl" and "wat" counted as words the knowledge never uses: the question lost confidence and fell back.
+    memory = index_module.index_entries(list(load_knowledge(ROOT / "knowledge").entries), embedder)
+    retriever = Retriever.from_settings(memory, Settings())
+    typed, meant = "wat is grp therapy 4 ppl on drugs", "what is group therapy for people on drugs"
+    assert retriever.query_variants(typed) == retriever.query_variants(meant) == [meant]
+    got = retriever.rank(typed, embedder.encode(retriever.query_variants(typed)), k=3)
+    want = retriever.rank(meant, embedder.encode([meant]), k=3)
+    assert [(c.position, round(c.score, 5), c.coverage) for c in got] == [
+        (c.position, round(c.score, 5), c.coverage) for c in want]
