@@ -315,7 +315,9 @@ class Assistant:
             # One encode per message: the question (and its spelling-corrected copy) together with
             # whatever the crisis screen will compare (sentences, clauses): one model call, not two.
             # With another answering model than the screen's, two calls, run side by side.
-            whole = question == full_text and not separate  # the screen always sees the whole message
+            # The screen reads the whole message as typed: the answering text is reused for it only when it is
+            # exactly that (not cut, no shorthand written out, no spelling corrected).
+            whole = variants == [full_text] and not separate
             crisis_texts = screen.texts_to_encode(full_text, have_query_vector=whole)
             classifier_rows = screen.classifier_rows(full_text)
             screen_texts = list(dict.fromkeys([*crisis_texts, *classifier_rows[:1]]))
@@ -342,7 +344,7 @@ class Assistant:
             else:
                 classified = screen.classify(full_text, answering_vector=answering, multilingual=multilingual,
                                              use_answering_model=False)
-        reusable = vectors[0] if vectors is not None and question == full_text and not separate else None
+        reusable = vectors[0] if vectors is not None and variants == [full_text] and not separate else None
         # Without vectors (model failed or overloaded) the screen's own encode would wait again: rules only.
         crisis = (screen.screen(full_text, query_vector=reusable, encoded=encoded, classified=classified)
                   if encoded is not None or not variants

@@ -1,9 +1,8 @@
 """Retrieval: rank entries for a question by fusing several signals.
 
-dense(entry)   = max over the entry's views of cosine(question, view), taken over the
-                 question as meant (chat shorthand written out: shorthand.py) and, when it has
-                 misspelt words, a spelling-corrected copy
-                 (a misspelling: a word neither the knowledge nor the model's vocabulary has)
+dense(entry)   = max over the entry's views of cosine(question, view), the question read as
+                 meant: chat shorthand written out (shorthand.py) and misspelt words (neither
+                 the knowledge nor the model's vocabulary has them) spelt as the knowledge does
 lexical(entry) = BM25(question, entry text) / (BM25 of the best entry + saturation)
 classifier     = probability of the entry under a softmax regression trained on the
                  knowledge's own phrasings (classifier.py; small knowledge bases only)
@@ -144,7 +143,12 @@ class Retriever:
         return WORD.sub(fix, query_text)
 
     def query_variants(self, query_text: str) -> list[str]:
-        """The question, plus a copy with misspelt words replaced by the knowledge's spelling."""
+        """The texts to embed for a question: today one, the question as meant, with misspelt words
+        replaced by the knowledge's spelling. The copy as typed used to be embedded beside it, the
+        better of the two counting per entry; but a misspelt word's WordPiece fragments drew the
+        typed copy towards other entries ("resilent after rehab" to the aftercare entry), and with
+        the policy chosen again on tune, the corrected copy alone put more right answers first on
+        tune and held out (docs/answer-quality.md, 2026-12-03)."""
         query_text = self.written_out(query_text)
 
         def fix(match: re.Match) -> str:
@@ -154,8 +158,7 @@ class Retriever:
                 return word
             return self._closest(lower) or word
 
-        corrected = WORD.sub(fix, query_text)
-        return [query_text] if corrected == query_text else [query_text, corrected]
+        return [WORD.sub(fix, query_text)]
 
     @staticmethod
     def content_words(query_text: str) -> list[str]:

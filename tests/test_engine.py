@@ -158,9 +158,26 @@ def test_one_model_call_per_message_with_the_same_reply(seed_index, embedder, te
     alone = assistant.screen.screen(text)
     assert reply["crisis"]["detected"] == alone.detected
     assert reply["crisis"].get("category") == alone.category
+    # the screen read the message as typed, not retrieval's written-out or corrected copy
+    assert (reply["crisis"]["score"], reply["crisis"]["risk"]) == (alone.to_dict()["score"], alone.to_dict()["risk"])
     variants = assistant.retriever.query_variants(text)
     ranked = assistant.retriever.rank(text, embedder.encode(variants), k=10)
     assert [c["id"] for c in reply["candidates"]] == [assistant.entries[c.position].id for c in ranked]
+
+
+def test_the_screen_reads_the_message_as_typed_not_as_retrieval_reads_it(seed_index, embedder, monkeypatch):
+    """Retrieval embeds the question written out ("4 good" -> "for good"); the exemplar layer, which
+    runs when the classifier cannot load, must compare the message as typed: its vector is not reused."""
+    from assistant import engine
+
+    monkeypatch.setattr(engine, "crisis_classifier", lambda: None)
+    assistant = engine.Assistant.load(*seed_index, embedder=embedder)
+    assert assistant.screen.classifier is None
+    text = "wat if i just disappeared 4 good"
+    assert assistant.retriever.query_variants(text) == ["what if i just disappeared for good"]
+    reply, alone = assistant.ask(text).to_dict()["crisis"], assistant.screen.screen(text).to_dict()
+    assert reply["semantic"] == alone["semantic"] == "checked"
+    assert (reply["detected"], reply["score"]) == (alone["detected"], alone["score"])
 
 
 def test_an_entry_damaged_on_disk_fails_the_answer_not_the_crisis_reply(tmp_path, embedder):
