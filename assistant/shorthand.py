@@ -26,7 +26,7 @@ SHORTHAND = {
     # the usual phone forms besides
     "r": "are", "ur": "your", "y": "why", "w": "with", "n": "and", "ya": "you", "thru": "through",
     "wat": "what", "wut": "what", "wht": "what", "whut": "what", "wen": "when", "hw": "how", "hav": "have",
-    "bcuz": "because", "cuz": "because", "coz": "because", "bout": "about", "shud": "should", "cud": "could",
+    "bcuz": "because", "cuz": "because", "coz": "because", "shud": "should", "cud": "could",
     "wud": "would", "pls": "please", "plz": "please", "sry": "sorry", "ty": "thank you",
     "grp": "group", "grps": "groups", "fam": "family", "bf": "boyfriend", "gf": "girlfriend",
     "some1": "someone", "sum1": "someone", "every1": "everyone", "evry1": "everyone", "any1": "anyone",
@@ -70,6 +70,8 @@ def written_out(text: str) -> str:
     pieces, last = [], 0
     for i, match in enumerate(tokens):
         word = match.group(0)
+        if len(word) > 1 and word.isupper():  # an acronym ("BC" is British Columbia), not shorthand
+            continue
         lower = word.lower()
         meant = SHORTHAND.get(lower)
         if meant is None and lower in DIGIT_WORDS and 0 < i < len(tokens) - 1:
@@ -80,9 +82,7 @@ def written_out(text: str) -> str:
             meant = _dropped_g(lower)
         if meant is None or not _whole_word(text, match.start(), match.end()):
             continue
-        if word.isupper() and len(word) > 1:
-            meant = meant.upper()
-        elif word[0].isupper():
+        if word[0].isupper():
             meant = meant[0].upper() + meant[1:]
         pieces.append(text[last:match.start()])
         pieces.append(meant)

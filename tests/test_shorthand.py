@@ -10,7 +10,7 @@ from assistant.shorthand import written_out
     ("Y do support groups help, is it just bc ur around ppl who get it?",
      "Why do support groups help, is it just because your around people who get it?"),
     ("does sharin my story keep me goin", "does sharing my story keep me going"),  # a dropped final g
-    ("IDK what group is for", "I DO NOT KNOW what group is for"),
+    ("Idk what group is for", "I do not know what group is for"),
     ("U", "You"),
 ])
 def test_shorthand_is_written_out(typed, meant):
@@ -24,6 +24,8 @@ def test_shorthand_is_written_out(typed, meant):
     "U.S. programs",                # letters inside an abbreviation
     "y'all ok?",
     "w/o meds",
+    "aftercare groups in BC",       # an acronym, not "bc"
+    "a bout of cravings",           # a real word
     "begin again with my cousin",   # words ending in "in" that are words already
     "what is group therapy",
     "",
