@@ -408,6 +408,10 @@ def test_the_classifier_pairs_with_the_answering_model_when_it_answers_and_score
     "please make sure somebody finds me before my son does",        # who finds the body (batch 24)
     "leaving the door unlocked so my kids dont have to find me",
     "im just sitting on the ledge of the parking garage",           # an adverb before "sitting"
+    "my wife passed in june and i will join her tonight",           # joining the dead (batch 26)
+    "since mum died nothing matters. im gonna be with her again soon",
+    "relapsed after 3 years clean. i just took everything i had",   # all one has (batch 25)
+    "not again. ive swallowed all of them.",
 ])
 def test_a_decided_method_decides_alone(lexicon_screen, text):
     result = lexicon_screen.lexicon(text)
@@ -428,6 +432,10 @@ def test_a_decided_method_decides_alone(lexicon_screen, text):
     "can you find me before my group starts? i need the address",
     "so my kids dont have to find me a ride, can the van pick them up",
     "im also sitting on the committee for the fundraiser",
+    "my grandad died last year. im going to be with my family tonight",
+    "since her funeral i visit her grave and i will be with her in my heart always",
+    "i took everything out of the fridge before the move",
+    "i have taken everything the doctor prescribed, exactly as told",
 ])
 def test_walking_past_a_station_is_no_method(lexicon_screen, text):
     assert not lexicon_screen.lexicon(text).detected
