@@ -145,10 +145,10 @@ class Retriever:
     def query_variants(self, query_text: str) -> list[str]:
         """The texts to embed for a question: today one, the question as meant, with misspelt words
         replaced by the knowledge's spelling. The copy as typed used to be embedded beside it, the
-        better of the two counting per entry; but a misspelt word's WordPiece fragments drew the
-        typed copy towards other entries ("resilent after rehab" to the aftercare entry), and with
-        the policy chosen again on tune, the corrected copy alone put more right answers first on
-        tune and held out (docs/answer-quality.md, 2026-12-03)."""
+        better of the two counting per entry; but a misspelt word's WordPiece fragments could draw
+        the typed copy towards another entry ("resiliance aftercare grup" to the aftercare entry),
+        and with the policy chosen again on tune, the corrected copy alone put more right answers
+        first on tune and held out (docs/answer-quality.md, 2026-12-03)."""
         query_text = self.written_out(query_text)
 
         def fix(match: re.Match) -> str:
