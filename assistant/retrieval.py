@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant import shorthand
+from assistant.wordlist import english_words
 from assistant.index.classifier import entry_probabilities, not_covered_probability
 from assistant.index.lexical import TOKEN, stopwords
 from assistant.index.load import LoadedIndex
@@ -154,7 +155,11 @@ class Retriever:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(lower) <= 3 or self._known(lower):
+            # Only a word the knowledge has whole is kept as typed here: the 5-letter stem that lets
+            # "resilent" count as a word the knowledge uses (coverage) must not shield it from
+            # correction, or its WordPiece fragments draw the question elsewhere. Real words the
+            # model knows whole are still kept (`_closest`).
+            if len(lower) <= 3 or lower in self._vocab or (self._known(lower) and lower in english_words()):
                 return word
             return self._closest(lower) or word
 

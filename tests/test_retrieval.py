@@ -80,6 +80,12 @@ def test_only_misspellings_are_corrected(embedder):
     # real words the knowledge happens not to use stay as typed (they were "corrected" to other words)
     for question in ("is there parking for parents", "dealing with cravings at the weekend", "thanks"):
         assert retriever.query_variants(question) == [question]
+    # a misspelling that shares a knowledge word's first five letters is still corrected ("resilent" counts as
+    # a word the knowledge uses, but it is not a word), while real words with such a stem stay as typed
+    # ("relapsing" was turned into "relating", "addictive" into "active")
+    assert retriever.query_variants("how does group make u more resilent") == ["how does group make you more resilient"]
+    for question in ("what if im relapsing", "is kratom addictive"):
+        assert retriever.query_variants(question) == [question]
 
 
 def test_chat_shorthand_is_read_as_the_question_meant(embedder):

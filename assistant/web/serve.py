@@ -83,8 +83,12 @@ def create_app(knowledge: Path, index: Path, region: str | None = None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     assistant = Assistant.load(knowledge, index)
     from assistant.language import warm
+    from assistant.wordlist import english_words
 
-    warm()  # the second language detector loads its models on first use (~1.5 s): not on a visitor's message
+    # Loaded on first use, so not on a visitor's message: the second language detector's models (~1.5 s)
+    # and the English word list that chat shorthand and spelling correction read (~0.4 s).
+    warm()
+    english_words()
     configure_threads()
     if assistant.problem:
         log.error("serving in degraded mode (crisis lines only): %s", assistant.problem)
