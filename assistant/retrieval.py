@@ -30,10 +30,10 @@ from functools import lru_cache
 import numpy as np
 
 from assistant import shorthand
-from assistant.wordlist import english_words
 from assistant.index.classifier import entry_probabilities, not_covered_probability
 from assistant.index.lexical import TOKEN, stopwords
 from assistant.index.load import LoadedIndex
+from assistant.wordlist import english_words
 
 LEXICAL_SATURATION = 4.0
 # Large indexes score only candidates: the nearest views FAISS finds, plus the best BM25 matches
