@@ -47,55 +47,48 @@ def test_calibrate_raises_the_not_covered_penalty_until_out_of_scope_questions_f
     assert held_out.out_of_scope == 1 and held_out.abstention == 1.0  # scored with the chosen penalty too
 
 
-class SomeWrongAtLowScores:
-    """In scope: 90 questions rank faq-a (right) at 1.0; 5 rank faq-a at 0.6 and 5 rank faq-b (wrong) at
-    0.6. Out of scope: 10 at 0.3. Showing everything above 0.4 gives 95% right and 5% wrong; only a bar
-    above 0.6 keeps wrong answers under 3% (90% right, none wrong). No penalties to choose."""
+class RankedByKind:
+    """A retriever without penalties whose questions read "<kind> <number>": `top(kind, number)` gives the
+    first entry's position and score; the other entry ranks 0.3 below."""
 
     unknown_word_penalty = 0.0
     not_covered_weight = 0.0
+
+    def __init__(self, top):
+        self.top = top
 
     def query_variants(self, question):
         return [question]
 
     def rank(self, question, vectors, k=10):
         kind, number = question.split()
-        top, score = {"sure": (0, 1.0), "unsure": (int(number) % 2, 0.6), "cost": (0, 0.3)}[kind]
+        top, score = self.top(kind, int(number))
         return [Candidate(top, score, score, 0.0), Candidate(1 - top, score - 0.3, score - 0.3, 0.0)]
 
 
+def labelled_set(path, sure: int, unsure: int):
+    return write(path, "split: tune\nin_scope:\n"
+                 + "".join(f"  - query: sure {n}\n    expect: [faq-a]\n" for n in range(sure))
+                 + "".join(f"  - query: unsure {n}\n    expect: [faq-a]\n" for n in range(unsure))
+                 + "out_of_scope:\n" + "".join(f"  - query: cost {n}\n" for n in range(10)))
+
+
 def test_calibrate_keeps_wrong_answers_under_three_percent_before_adding_right_ones(tmp_path):
-    labelled = write(tmp_path / "set.yaml", "split: tune\nin_scope:\n"
-                     + "".join(f"  - query: sure {n}\n    expect: [faq-a]\n" for n in range(90))
-                     + "".join(f"  - query: unsure {n}\n    expect: [faq-a]\n" for n in range(10))
-                     + "out_of_scope:\n" + "".join(f"  - query: cost {n}\n" for n in range(10)))
-    chosen, tune, _ = calibrate(SomeWrongAtLowScores(), NoModel(), ENTRIES, Settings(), labelled)
+    # In scope: 90 questions rank faq-a (right) at 1.0; 5 rank faq-a at 0.6 and 5 rank faq-b (wrong) at 0.6.
+    # Out of scope: 10 at 0.3. Showing everything above 0.4 gives 95% right and 5% wrong; only a bar above
+    # 0.6 keeps wrong answers under 3% (90% right, none wrong).
+    retriever = RankedByKind(lambda kind, n: {"sure": (0, 1.0), "unsure": (n % 2, 0.6), "cost": (0, 0.3)}[kind])
+    chosen, tune, _ = calibrate(retriever, NoModel(), ENTRIES, Settings(), labelled_set(tmp_path / "set.yaml", 90, 10))
     assert tune.answered_wrong <= 0.03 and tune.answered_correctly == 0.9, tune.to_dict()
     assert 0.6 < chosen.min_score <= 1.0
 
 
-class FewMoreRightForWrongOnes:
-    """In scope: 95 questions rank faq-a (right) at 1.0; 5 more at 0.7, three of them ranking faq-a (right)
-    and two faq-b (wrong). Out of scope: 10 at 0.3. Showing the five stays within both bars (98% right,
-    2% wrong) but buys three right answers with two wrong ones."""
-
-    unknown_word_penalty = 0.0
-    not_covered_weight = 0.0
-
-    def query_variants(self, question):
-        return [question]
-
-    def rank(self, question, vectors, k=10):
-        kind, number = question.split()
-        top, score = {"sure": (0, 1.0), "unsure": (0 if int(number) < 3 else 1, 0.7), "cost": (0, 0.3)}[kind]
-        return [Candidate(top, score, score, 0.0), Candidate(1 - top, score - 0.3, score - 0.3, 0.0)]
-
-
 def test_calibrate_does_not_buy_right_answers_with_almost_as_many_wrong_ones(tmp_path):
-    labelled = write(tmp_path / "set.yaml", "split: tune\nin_scope:\n"
-                     + "".join(f"  - query: sure {n}\n    expect: [faq-a]\n" for n in range(95))
-                     + "".join(f"  - query: unsure {n}\n    expect: [faq-a]\n" for n in range(5))
-                     + "out_of_scope:\n" + "".join(f"  - query: cost {n}\n" for n in range(10)))
-    chosen, tune, _ = calibrate(FewMoreRightForWrongOnes(), NoModel(), ENTRIES, Settings(), labelled)
+    # In scope: 95 questions rank faq-a (right) at 1.0; 5 more at 0.7, three ranking faq-a (right) and two
+    # faq-b (wrong). Out of scope: 10 at 0.3. Showing the five stays within both bars (98% right, 2% wrong)
+    # but buys three right answers with two wrong ones.
+    retriever = RankedByKind(lambda kind, n: {"sure": (0, 1.0), "unsure": (0 if n < 3 else 1, 0.7),
+                                              "cost": (0, 0.3)}[kind])
+    chosen, tune, _ = calibrate(retriever, NoModel(), ENTRIES, Settings(), labelled_set(tmp_path / "set.yaml", 95, 5))
     assert tune.answered_wrong == 0.0 and tune.answered_correctly == 0.95, tune.to_dict()
     assert 0.7 < chosen.min_score <= 1.0
