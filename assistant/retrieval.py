@@ -155,10 +155,11 @@ class Retriever:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            # Only a word the knowledge has whole is kept as typed here: the 5-letter stem that lets
-            # "resilent" count as a word the knowledge uses (coverage) must not shield it from
-            # correction, or its WordPiece fragments draw the question elsewhere. Real words the
-            # model knows whole are still kept (`_closest`).
+            # Kept as typed: words the knowledge has whole, and English words that share a knowledge
+            # word's first five letters ("relapsing", "addictive": corrected, they became "relating"
+            # and "active"). The stem alone, which lets "resilent" count as a word the knowledge uses
+            # (coverage), must not shield a misspelling from correction: its WordPiece fragments drew
+            # the question elsewhere. Real words the model knows whole are kept too (`_closest`).
             if len(lower) <= 3 or lower in self._vocab or (self._known(lower) and lower in english_words()):
                 return word
             return self._closest(lower) or word

@@ -145,8 +145,8 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
 
     Objective: among the settings that meet issue #18's two bars (out-of-scope questions fall back at
     least 95% of the time; at most 3% of in-scope questions get a wrong answer), the most right answers
-    shown first less WRONG_ANSWER_COST times the wrong ones. Where none meets both, the out-of-scope bar comes first, then the fewest wrong answers;
-    where none meets that, the smaller of (right answer shown first) and (out-of-scope abstention).
+    shown first less WRONG_ANSWER_COST times the wrong ones. Where none meets both, the out-of-scope bar
+    comes first, then the fewest wrong answers; where none meets that, the smaller of (right answer shown first) and (out-of-scope abstention).
     Report every other split (holdout, fresh) with the chosen values. `wrong_answer_goal` 1.0 drops the
     second bar (research/wrong_answer_bar.py compares the two).
 
