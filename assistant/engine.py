@@ -16,6 +16,7 @@ from pathlib import Path
 from assistant.crisis.languages import wording
 from assistant.crisis.result import NOT_DETECTED
 from assistant.crosslingual import LANGUAGES as CROSS_LANGUAGES
+from assistant.crosslingual import multilingual_matcher
 from assistant.errors import AssistantError, StaleIndexError
 from assistant.language import detect
 from assistant.responses import Hit, Response
@@ -109,6 +110,11 @@ class Assistant:
     @property
     def manifest(self):
         return self.serving.manifest if self.serving else None
+
+    @property
+    def multilingual(self):
+        """The multilingual matcher the English ranking reads (crosslingual.CrossLingual), or None."""
+        return multilingual_matcher(self.serving)
 
     @property
     def ready(self) -> bool:
@@ -234,6 +240,7 @@ class Assistant:
             except AssistantError as exc:
                 log.error("new build not served, keeping the current one: %s", exc)
                 return False
+            multilingual_matcher(state.serving)  # built here, not on the new build's first question
             self.state = state
             log.info("now serving build %s (%d entries)", loaded.directory.name, loaded.manifest.entries)
             return True
@@ -309,7 +316,7 @@ class Assistant:
                          "characters were used to find an answer.")
 
         variants = serving.retriever.query_variants(question) if serving and question else []
-        vectors, encoded, classified = None, None, None
+        vectors, encoded, classified, multilingual = None, None, None, None
         separate = self.screen_embedder is not self.embedder  # the screen reads with its own model
         if variants:
             # One encode per message: the question (and its spelling-corrected copy) together with
@@ -364,11 +371,15 @@ class Assistant:
         matcher = serving.crosslingual.get() if serving.crosslingual and language in CROSS_LANGUAGES else None
         if matcher is not None:  # a question in another language: matched in the multilingual space
             return self._answer_crosslingual(state, full_text, question, matcher, crisis_dict, region, notes, language)
+        matcher = multilingual_matcher(serving)
 
         from assistant.policy import decide
 
         try:
-            ranked = serving.retriever.rank(question, vectors, k=settings.candidates)
+            # The crisis classifier's multilingual vector of the message against every entry: no model call of
+            # its own. Without it (that model failed) the policy reads the scores against its plain bars.
+            signal = matcher.signal(multilingual[0]) if matcher is not None and multilingual is not None else None
+            ranked = serving.retriever.rank(question, vectors, k=settings.candidates, multilingual=signal)
             decision = decide(ranked, settings)
             hits = [Hit(serving.entries[c.position], c.score) for c in ranked]
             shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]

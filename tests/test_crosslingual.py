@@ -57,3 +57,34 @@ def test_a_spanish_question_gets_the_english_answer_with_a_spanish_note(seed_ass
     reply = seed_assistant.ask("¿cuánto tiempo dura la terapia de grupo en los programas de seguimiento?").to_dict()
     assert reply["kind"] == "answer" and reply["answers"][0]["id"] == "faq-duration"
     assert reply["notes"][0] == "La respuesta verificada está en inglés."
+
+
+def test_its_trained_parts_are_kept_in_the_model_cache_and_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(tmp_path))
+    first = CrossLingual(ENTRIES, FakeEncoder(), weight=0.3, not_covered=["parking"])
+    encoder = FakeEncoder()
+    again = CrossLingual(ENTRIES, encoder, weight=0.3, not_covered=["parking"])
+    assert encoder.calls == [] and len(list(tmp_path.glob("multilingual-*.npz"))) == 1  # nothing encoded
+    assert again.rank("family members join") == first.rank("family members join")
+    edited = [ENTRIES[0], entry("b", "can partners join the group", "Yes, on family nights.")]
+    CrossLingual(edited, encoder, weight=0.3, not_covered=["parking"])
+    assert encoder.calls and len(list(tmp_path.glob("multilingual-*.npz"))) == 2  # other knowledge, its own
+
+
+def test_a_damaged_cache_file_is_trained_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(tmp_path))
+    CrossLingual(ENTRIES, FakeEncoder(), weight=0.3)
+    for path in tmp_path.glob("multilingual-*.npz"):
+        path.write_bytes(b"not an npz")
+    encoder = FakeEncoder()
+    assert CrossLingual(ENTRIES, encoder, weight=0.3).rank("family members join").matches[0].position == 1
+    assert encoder.calls
+
+
+def test_its_signal_is_what_it_ranks_by():
+    matcher = CrossLingual(ENTRIES, FakeEncoder(), weight=0.3)
+    signal = matcher.signal(FakeEncoder().encode(["family members join"])[0])
+    scores = {m.position: m.score for m in matcher.rank("family members join").matches}
+    for position in (0, 1):
+        assert abs(scores[position] - (signal.dense[position] + 0.3 * signal.probability[position])) < 1e-6
+    assert abs(signal.probability.sum() - 1.0) < 1e-6 and signal.dense[1] > signal.dense[0]

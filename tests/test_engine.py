@@ -3,6 +3,7 @@ import pytest
 
 from assistant.engine import Assistant, clean_text
 from assistant.index import resolve_build
+from assistant.settings import Settings
 from tests.conftest import write
 from tests.fakes import CountingEncoder
 
@@ -375,3 +376,14 @@ def test_with_another_answering_model_the_screen_still_reads_with_minilm(tmp_pat
         alone = assistant.screen.screen(text)  # the screen with its attached model: MiniLM
         assert reply["crisis"]["detected"] == alone.detected
     assert reply["kind"] == "crisis"
+
+
+def test_answers_read_the_multilingual_similarity_and_without_it_the_plain_bars(seed_index, embedder, monkeypatch):
+    knowledge, index = seed_index
+    assistant = Assistant.load(knowledge, index, Settings(plain_min_score=2.0), embedder=embedder)  # unreachable
+    assert assistant.multilingual is not None
+    assert assistant.ask("how long does group therapy last in aftercare").kind == "answer"  # its own bars
+    # the crisis classifier's model failed on this message: no similarity, so the plain bars decide
+    monkeypatch.setattr(type(assistant.screen), "multilingual_vectors", lambda self, text: None)
+    reply = assistant.ask("how long does group therapy last in aftercare?")
+    assert reply.kind == "fallback" and reply.suggestions and reply.helpline
