@@ -44,7 +44,10 @@ def bars(settings: Settings, multilingual: bool) -> tuple[float, float, float]:
     """min_score, min_margin, confident_score for a ranking with or without the multilingual model's
     similarity. Where the settings add it but a message lacks it (that model failed or timed out, or the
     knowledge is too large for it), the scores are read against the bars chosen without it (`plain_*`)."""
-    reads = settings.multilingual_weight > 0 or settings.multilingual_classifier_weight > 0
-    if reads and not multilingual:
+    if reads_plain_bars(settings, multilingual):
         return settings.plain_min_score, settings.plain_min_margin, settings.plain_confident_score
     return settings.min_score, settings.min_margin, settings.confident_score
+
+
+def reads_plain_bars(settings: Settings, multilingual: bool) -> bool:
+    return (settings.multilingual_weight > 0 or settings.multilingual_classifier_weight > 0) and not multilingual

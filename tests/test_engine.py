@@ -161,8 +161,10 @@ def test_one_model_call_per_message_with_the_same_reply(seed_index, embedder, te
     assert reply["crisis"].get("category") == alone.category
     # the screen read the message as typed, not retrieval's written-out or corrected copy
     assert (reply["crisis"]["score"], reply["crisis"]["risk"]) == (alone.to_dict()["score"], alone.to_dict()["risk"])
-    variants = assistant.retriever.query_variants(text)
-    ranked = assistant.retriever.rank(text, embedder.encode(variants), k=10)
+    from assistant.evaluation.answers import rank_all
+
+    # and the ranking as evaluation ranks it: with the multilingual model's similarity
+    ranked = rank_all(assistant.retriever, embedder, [text], k=10, multilingual=assistant.multilingual)[0]
     assert [c["id"] for c in reply["candidates"]] == [assistant.entries[c.position].id for c in ranked]
 
 
