@@ -21,11 +21,14 @@ batches' non-English questions (research/crosslingual_tuning.py, docs/answer-qua
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+
+log = logging.getLogger("assistant")
 
 # The languages Universal Sentence Encoder Multilingual v3 was trained on (its model card), English aside.
 LANGUAGES = frozenset("ar de es fr it ja ko nl pl pt ru th tr zh".split())
@@ -173,3 +176,15 @@ def multilingual_matcher(serving) -> CrossLingual | None:
     visitor's question. None when the ranking reads none, or the matcher cannot be built."""
     reads = serving is not None and serving.crosslingual is not None and serving.retriever.reads_multilingual
     return serving.crosslingual.get() if reads else None
+
+
+def signal_of(matcher: CrossLingual | None, vectors) -> Signal | None:
+    """`matcher`'s similarity for a message whose multilingual vectors (`message_rows`' rows, the crisis
+    classifier's) are `vectors`; None without either, or if it fails: the policy then reads its plain bars."""
+    if matcher is None or vectors is None or not len(vectors):
+        return None
+    try:
+        return matcher.signal(vectors[0])
+    except Exception:  # never let it break an answer
+        log.exception("the multilingual similarity failed; ranking without it")
+        return None

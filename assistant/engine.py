@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant.crisis.languages import wording
 from assistant.crisis.result import NOT_DETECTED
 from assistant.crosslingual import LANGUAGES as CROSS_LANGUAGES
-from assistant.crosslingual import multilingual_matcher
+from assistant.crosslingual import multilingual_matcher, signal_of
 from assistant.errors import AssistantError, StaleIndexError
 from assistant.language import detect
 from assistant.responses import Hit, Response
@@ -371,14 +371,13 @@ class Assistant:
         matcher = serving.crosslingual.get() if serving.crosslingual and language in CROSS_LANGUAGES else None
         if matcher is not None:  # a question in another language: matched in the multilingual space
             return self._answer_crosslingual(state, full_text, question, matcher, crisis_dict, region, notes, language)
-        matcher = multilingual_matcher(serving)
 
         from assistant.policy import decide
 
         try:
             # The crisis classifier's multilingual vector of the message against every entry: no model call of
             # its own. Without it (that model failed) the policy reads the scores against its plain bars.
-            signal = matcher.signal(multilingual[0]) if matcher is not None and multilingual is not None else None
+            signal = signal_of(multilingual_matcher(serving), multilingual)
             ranked = serving.retriever.rank(question, vectors, k=settings.candidates, multilingual=signal)
             decision = decide(ranked, settings)
             hits = [Hit(serving.entries[c.position], c.score) for c in ranked]

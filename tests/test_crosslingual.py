@@ -88,3 +88,17 @@ def test_its_signal_is_what_it_ranks_by():
     for position in (0, 1):
         assert abs(scores[position] - (signal.dense[position] + 0.3 * signal.probability[position])) < 1e-6
     assert abs(signal.probability.sum() - 1.0) < 1e-6 and signal.dense[1] > signal.dense[0]
+
+
+def test_without_a_vector_or_when_it_fails_there_is_no_signal_and_no_error():
+    from assistant.crosslingual import signal_of
+
+    class Broken:
+        def signal(self, vector):
+            raise ValueError("shapes do not match")
+
+    vectors = FakeEncoder().encode(["family members join"])
+    matcher = CrossLingual(ENTRIES, FakeEncoder(), weight=0.3)
+    assert signal_of(matcher, vectors).dense.shape == (2,)
+    assert signal_of(Broken(), vectors) is None and signal_of(None, vectors) is None
+    assert signal_of(matcher, None) is None and signal_of(matcher, vectors[:0]) is None
