@@ -234,29 +234,27 @@ def evaluate(
     if not crisis_only:
         if assistant.problem is not None:
             _fail(assistant.problem)
-        multilingual = assistant.multilingual  # the ranking adds its similarity, as the engine does
         reports = evaluation.evaluate_seed(assistant.retriever, assistant.embedder, assistant.entries,
-                                           assistant.settings, seed_set, multilingual=multilingual)
+                                           assistant.settings, seed_set)
         result["seed"] = {k: v.to_dict() for k, v in reports.items()}
         from assistant.knowledge import load_knowledge
         from assistant.staff.lint import misroutes
 
         knowledge_now = load_knowledge(knowledge)
-        wrong = misroutes(knowledge_now, assistant.retriever, assistant.embedder, multilingual)
+        wrong = misroutes(knowledge_now, assistant.retriever, assistant.embedder)
         phrasings = sum(1 + len(e.alternates) for e in knowledge_now.entries)
         result["test_all"] = {"phrasings": phrasings, "misrouted": [m.__dict__ for m in wrong]}
         if calibrate_policy:
             chosen, tune, holdout = evaluation.calibrate(assistant.retriever, assistant.embedder,
-                                                         assistant.entries, assistant.settings, seed_set,
-                                                         multilingual=multilingual)
+                                                         assistant.entries, assistant.settings, seed_set)
             result["calibration"] = {
-                **{name: getattr(chosen, name) for name in evaluation.POLICY_SETTINGS},
-                "tune": tune.to_dict(), "holdout": holdout.to_dict(),
+                "min_score": chosen.min_score, "min_margin": chosen.min_margin,
+                "confident_score": chosen.confident_score, "unknown_word_penalty": chosen.unknown_word_penalty,
+                "not_covered_weight": chosen.not_covered_weight, "tune": tune.to_dict(), "holdout": holdout.to_dict(),
             }
         if datasets:
             result["datasets"] = [
-                evaluation.evaluate_dataset(datasets / name, assistant.embedder, assistant.settings,
-                                            multilingual.encoder if multilingual is not None else None)
+                evaluation.evaluate_dataset(datasets / name, assistant.embedder, assistant.settings)
                 for name in ("stackfaq", "covid_q") if (datasets / name / "queries.csv").exists()
             ]
     if as_json:
@@ -282,9 +280,7 @@ def evaluate(
         c = result["calibration"]
         typer.echo(f"\n== Calibration (tune split): min_score={c['min_score']} min_margin={c['min_margin']} "
                    f"confident_score={c['confident_score']} unknown_word_penalty={c['unknown_word_penalty']} "
-                   f"not_covered_weight={c['not_covered_weight']}; without the multilingual similarity "
-                   f"plain_min_score={c['plain_min_score']} plain_min_margin={c['plain_min_margin']} "
-                   f"plain_confident_score={c['plain_confident_score']}")
+                   f"not_covered_weight={c['not_covered_weight']}")
         typer.echo(f"   tune: shown-right {c['tune']['answered_correctly']:.3f} wrong {c['tune']['answered_wrong']:.3f} "
                    f"abstain {c['tune']['abstention']:.3f}; "
                    f"held out (holdout + fresh): shown-right {c['holdout']['answered_correctly']:.3f} "

@@ -16,7 +16,6 @@ from pathlib import Path
 from assistant.crisis.languages import wording
 from assistant.crisis.result import NOT_DETECTED
 from assistant.crosslingual import LANGUAGES as CROSS_LANGUAGES
-from assistant.crosslingual import multilingual_matcher, signal_of
 from assistant.errors import AssistantError, StaleIndexError
 from assistant.language import detect
 from assistant.responses import Hit, Response
@@ -110,11 +109,6 @@ class Assistant:
     @property
     def manifest(self):
         return self.serving.manifest if self.serving else None
-
-    @property
-    def multilingual(self):
-        """The multilingual matcher the English ranking reads (crosslingual.CrossLingual), or None."""
-        return multilingual_matcher(self.serving)
 
     @property
     def ready(self) -> bool:
@@ -240,7 +234,6 @@ class Assistant:
             except AssistantError as exc:
                 log.error("new build not served, keeping the current one: %s", exc)
                 return False
-            multilingual_matcher(state.serving)  # built here, not on the new build's first question
             self.state = state
             log.info("now serving build %s (%d entries)", loaded.directory.name, loaded.manifest.entries)
             return True
@@ -316,7 +309,7 @@ class Assistant:
                          "characters were used to find an answer.")
 
         variants = serving.retriever.query_variants(question) if serving and question else []
-        vectors, encoded, classified, multilingual = None, None, None, None
+        vectors, encoded, classified = None, None, None
         separate = self.screen_embedder is not self.embedder  # the screen reads with its own model
         if variants:
             # One encode per message: the question (and its spelling-corrected copy) together with
@@ -375,10 +368,7 @@ class Assistant:
         from assistant.policy import decide
 
         try:
-            # The crisis classifier's multilingual vector of the message against every entry: no model call of
-            # its own. Without it (that model failed) the policy reads the scores against its plain bars.
-            signal = signal_of(multilingual_matcher(serving), multilingual)
-            ranked = serving.retriever.rank(question, vectors, k=settings.candidates, multilingual=signal)
+            ranked = serving.retriever.rank(question, vectors, k=settings.candidates)
             decision = decide(ranked, settings)
             hits = [Hit(serving.entries[c.position], c.score) for c in ranked]
             shown = [Hit(serving.entries[c.position], c.score) for c in decision.shown]

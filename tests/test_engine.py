@@ -3,7 +3,6 @@ import pytest
 
 from assistant.engine import Assistant, clean_text
 from assistant.index import resolve_build
-from assistant.settings import Settings
 from tests.conftest import write
 from tests.fakes import CountingEncoder
 
@@ -161,10 +160,8 @@ def test_one_model_call_per_message_with_the_same_reply(seed_index, embedder, te
     assert reply["crisis"].get("category") == alone.category
     # the screen read the message as typed, not retrieval's written-out or corrected copy
     assert (reply["crisis"]["score"], reply["crisis"]["risk"]) == (alone.to_dict()["score"], alone.to_dict()["risk"])
-    from assistant.evaluation.answers import rank_all
-
-    # and the ranking as evaluation ranks it: with the multilingual model's similarity
-    ranked = rank_all(assistant.retriever, embedder, [text], k=10, multilingual=assistant.multilingual)[0]
+    variants = assistant.retriever.query_variants(text)
+    ranked = assistant.retriever.rank(text, embedder.encode(variants), k=10)
     assert [c["id"] for c in reply["candidates"]] == [assistant.entries[c.position].id for c in ranked]
 
 
@@ -378,14 +375,3 @@ def test_with_another_answering_model_the_screen_still_reads_with_minilm(tmp_pat
         alone = assistant.screen.screen(text)  # the screen with its attached model: MiniLM
         assert reply["crisis"]["detected"] == alone.detected
     assert reply["kind"] == "crisis"
-
-
-def test_answers_read_the_multilingual_similarity_and_without_it_the_plain_bars(seed_index, embedder, monkeypatch):
-    knowledge, index = seed_index
-    assistant = Assistant.load(knowledge, index, Settings(plain_min_score=2.0), embedder=embedder)  # unreachable
-    assert assistant.multilingual is not None
-    assert assistant.ask("how long does group therapy last in aftercare").kind == "answer"  # its own bars
-    # the crisis classifier's model failed on this message: no similarity, so the plain bars decide
-    monkeypatch.setattr(type(assistant.screen), "multilingual_vectors", lambda self, text: None)
-    reply = assistant.ask("how long does group therapy last in aftercare?")
-    assert reply.kind == "fallback" and reply.suggestions and reply.helpline

@@ -98,31 +98,3 @@ def test_chat_shorthand_is_read_as_the_question_meant(embedder):
     want = retriever.rank(meant, embedder.encode([meant]), k=3)
     assert [(c.position, round(c.score, 5), c.coverage) for c in got] == [
         (c.position, round(c.score, 5), c.coverage) for c in want]
-
-
-def test_the_multilingual_similarity_is_added_when_given_and_flagged():
-    from assistant.crosslingual import Signal
-    from assistant.knowledge import Entry
-    from tests.fakes import FakeEncoder
-
-    encoder = FakeEncoder()
-    entries = [Entry(id="faq-a", type="faq", question="how long does group last", answer="Twelve weeks."),
-               Entry(id="faq-b", type="faq", question="can family join the group", answer="On family nights.")]
-    memory = index_module.index_entries(entries, encoder)
-    question = "how long does group last"
-    vectors = encoder.encode([question])
-    settings = Settings(multilingual_weight=0.3, multilingual_classifier_weight=0.2)
-    retriever = Retriever.from_settings(memory, settings)
-    plain = {c.position: c for c in retriever.rank(question, vectors)}
-    signal = Signal(dense=np.array([0.2, 0.9]), probability=np.array([0.1, 0.9]))
-    read = {c.position: c for c in retriever.rank(question, vectors, multilingual=signal)}
-    assert not any(c.multilingual for c in plain.values()) and all(c.multilingual for c in read.values())
-    for position in (0, 1):
-        added = 0.3 * (signal.dense[position] - 0.5) + 0.2 * (signal.probability[position] - 0.5)
-        assert abs(read[position].score - plain[position].score - added) < 1e-6
-    assert plain[0].score > plain[1].score and read[1].score - plain[1].score > read[0].score - plain[0].score
-
-    off = Retriever.from_settings(memory, Settings(multilingual_weight=0.0, multilingual_classifier_weight=0.0))
-    ignored = off.rank(question, vectors, multilingual=signal)
-    assert not off.reads_multilingual and not any(c.multilingual for c in ignored)
-    assert [round(c.score, 6) for c in ignored] == [round(c.score, 6) for c in off.rank(question, vectors)]

@@ -40,9 +40,6 @@ WRONG_ANSWER_GOAL = 0.03  # at most 3% of in-scope questions are shown a wrong a
 # entry when it ranked first (research/fallback_suggestions.py). Weighing them alike, calibrate chose the
 # policy on the bar's edge, which on held-out questions showed twice the wrong answers (2026-12-03).
 WRONG_ANSWER_COST = 2.0
-# What `calibrate` chooses (settings.py's names).
-POLICY_SETTINGS = ("min_score", "min_margin", "confident_score", "unknown_word_penalty", "not_covered_weight",
-                   "plain_min_score", "plain_min_margin", "plain_confident_score")
 
 
 @dataclass(frozen=True)
@@ -117,32 +114,21 @@ def score_seed(labelled: list[LabelledQuery], ranked: list[list[Candidate]], ent
     return report
 
 
-def rank_all(retriever: Retriever, embedder, queries: list[str], k: int = 10,
-             multilingual=None) -> list[list[Candidate]]:
-    """Each question ranked as the engine ranks it. `multilingual`: the multilingual matcher
-    (crosslingual.CrossLingual, `Assistant.multilingual`), whose similarity the engine adds; None, without it."""
+def rank_all(retriever: Retriever, embedder, queries: list[str], k: int = 10) -> list[list[Candidate]]:
     variants = [retriever.query_variants(q) for q in queries]
     flat = [text for texts in variants for text in texts]
     vectors = embedder.encode(flat)
-    signals = [None] * len(queries)
-    if multilingual is not None and queries:
-        from assistant.crisis.classifier import message_rows
-
-        # what the engine has: the crisis classifier's vector of the message as typed
-        rows = [(message_rows(q) or [""])[0] for q in queries]
-        signals = [multilingual.signal(v) for v in multilingual.encoder.encode(rows)]
     ranked, start = [], 0
-    for query, texts, signal in zip(queries, variants, signals):
-        ranked.append(retriever.rank(query, vectors[start:start + len(texts)], k=k, multilingual=signal))
+    for query, texts in zip(queries, variants):
+        ranked.append(retriever.rank(query, vectors[start:start + len(texts)], k=k))
         start += len(texts)
     return ranked
 
 
 def evaluate_seed(retriever: Retriever, embedder, entries: list[Entry], settings: Settings,
-                  path: Path | Sequence[Path] = LABELLED_SETS, multilingual=None) -> dict[str, SeedReport]:
+                  path: Path | Sequence[Path] = LABELLED_SETS) -> dict[str, SeedReport]:
     labelled = load_seed_set(path)
-    ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=settings.candidates,
-                      multilingual=multilingual)
+    ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=settings.candidates)
     reports = {}
     present = {q.split for q in labelled}
     for split in [*(s for s in SPLITS if s in present), *sorted(present - set(SPLITS)), "all"]:
@@ -152,7 +138,7 @@ def evaluate_seed(retriever: Retriever, embedder, entries: list[Entry], settings
 
 
 def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Settings,
-              path: Path | Sequence[Path] = LABELLED_SETS, *, multilingual=None,
+              path: Path | Sequence[Path] = LABELLED_SETS, *,
               wrong_answer_goal: float = WRONG_ANSWER_GOAL) -> tuple[Settings, SeedReport, SeedReport]:
     """Pick the answer policy on the tune split only: min_score / min_margin / confident_score and the
     two confidence penalties, unknown_word_penalty and not_covered_weight.
@@ -164,46 +150,15 @@ def calibrate(retriever: Retriever, embedder, entries: list[Entry], settings: Se
     Report every other split (holdout, fresh) with the chosen values. `wrong_answer_goal` 1.0 drops the
     second bar (research/wrong_answer_bar.py compares the two).
 
-    With `multilingual` (the matcher whose similarity the retriever adds), the policy is chosen on rankings
-    with it, and the plain bars (`plain_min_score`, ...) on rankings without it, with the same penalties:
-    the engine reads a message that lacks it against those. Without it they are the chosen bars.
-
     The penalties lower every candidate of a question alike, so the ranking is computed once and each
     setting only moves the best score (see retrieval.py); a penalty the retriever was built without
     (weight 0, or no `not_covered:` list) cannot be searched and keeps its value.
     """
-    labelled = load_seed_set(path)
-    queries = [q.query for q in labelled]
-    k = max(settings.candidates, 2)
-    reads = multilingual is not None and retriever.reads_multilingual
-    ranked = rank_all(retriever, embedder, queries, k=k, multilingual=multilingual if reads else None)
-    tune = [(q, r) for q, r in zip(labelled, ranked) if q.split == "tune"]
-    penalties = list(itertools.product(
-        [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if retriever.unknown_word_penalty > 0 else [settings.unknown_word_penalty],
-        [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0] if retriever.not_covered_weight > 0 else [settings.not_covered_weight],
-    ))
-    policy = _best_policy(tune, entries, retriever, penalties, wrong_answer_goal)
-    fixed = [(policy["unknown_word_penalty"], policy["not_covered_weight"])]
-    plain = (_best_policy([(q, r) for q, r in zip(labelled, rank_all(retriever, embedder, queries, k=k))
-                           if q.split == "tune"], entries, retriever, fixed, wrong_answer_goal) if reads else policy)
-    chosen = settings.model_copy(update={**policy, "plain_min_score": plain["min_score"],
-                                         "plain_min_margin": plain["min_margin"],
-                                         "plain_confident_score": plain["confident_score"]})
-    rescored = [[replace(c, score=c.score + (retriever.unknown_word_penalty - chosen.unknown_word_penalty)
-                         * (1.0 - c.coverage) + (retriever.not_covered_weight - chosen.not_covered_weight)
-                         * c.not_covered) for c in r] for r in ranked]
-    pairs = list(zip(labelled, rescored))
-    tune_report = score_seed(*_unzip([(q, r) for q, r in pairs if q.split == "tune"]), entries, chosen, "tune")
-    holdout_report = score_seed(*_unzip([(q, r) for q, r in pairs if q.split != "tune"]), entries, chosen,
-                                "holdout")
-    return chosen, tune_report, holdout_report
-
-
-def _best_policy(tune: list[tuple[LabelledQuery, list[Candidate]]], entries: list[Entry], retriever: Retriever,
-                 penalties: list[tuple[float, float]], wrong_answer_goal: float) -> dict[str, float]:
-    """calibrate's search: the three bars and the two penalties (of `penalties`) that do best on `tune`."""
     import numpy as np
 
+    labelled = load_seed_set(path)
+    ranked = rank_all(retriever, embedder, [q.query for q in labelled], k=max(settings.candidates, 2))
+    tune = [(q, r) for q, r in zip(labelled, ranked) if q.split == "tune"]
     in_scope = np.array([bool(q.expect) for q, _ in tune])
     right = np.array([bool(q.expect) and entries[r[0].position].id.split("/")[0] in q.expect for q, r in tune])
     margin = np.array([r[0].score - (r[1].score if len(r) > 1 else 0.0) for _, r in tune])
@@ -215,6 +170,10 @@ def _best_policy(tune: list[tuple[LabelledQuery, list[Candidate]]], entries: lis
                    + retriever.unknown_word_penalty * unknown + retriever.not_covered_weight * not_covered)
     n_in, n_out = max(int(in_scope.sum()), 1), max(int((~in_scope).sum()), 1)
     best: tuple[tuple[bool, bool, float, float, float], dict[str, float]] | None = None
+    penalties = itertools.product(
+        [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if retriever.unknown_word_penalty > 0 else [settings.unknown_word_penalty],
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0] if retriever.not_covered_weight > 0 else [settings.not_covered_weight],
+    )
     for unknown_weight, not_covered_weight in penalties:
         score = unpenalised - unknown_weight * unknown - not_covered_weight * not_covered
         # Fused scores run from about 0.3 to 1.4 (cosine + weighted lexical and classifier terms).
@@ -242,8 +201,15 @@ def _best_policy(tune: list[tuple[LabelledQuery, list[Candidate]]], entries: lis
             if best is None or key > best[0]:
                 best = (key, dict(min_score=min_score, min_margin=min_margin, confident_score=confident,
                                   unknown_word_penalty=unknown_weight, not_covered_weight=not_covered_weight))
-    assert best is not None  # the grid always has a setting
-    return best[1]
+    chosen = settings.model_copy(update=best[1])
+    rescored = [[replace(c, score=c.score + (retriever.unknown_word_penalty - chosen.unknown_word_penalty)
+                         * (1.0 - c.coverage) + (retriever.not_covered_weight - chosen.not_covered_weight)
+                         * c.not_covered) for c in r] for r in ranked]
+    pairs = list(zip(labelled, rescored))
+    tune_report = score_seed(*_unzip([(q, r) for q, r in pairs if q.split == "tune"]), entries, chosen, "tune")
+    holdout_report = score_seed(*_unzip([(q, r) for q, r in pairs if q.split != "tune"]), entries, chosen,
+                                "holdout")
+    return chosen, tune_report, holdout_report
 
 
 def _unzip(pairs: list[tuple[LabelledQuery, list[Candidate]]]) -> tuple[list[LabelledQuery], list[list[Candidate]]]:
@@ -263,17 +229,12 @@ def load_dataset(directory: Path) -> tuple[list[Entry], dict[str, set[int]]]:
     return entries, gold
 
 
-def evaluate_dataset(directory: Path, embedder, settings: Settings, multilingual_encoder=None) -> dict[str, Any]:
-    """Top-1 precision and MRR of the fused retriever and of the plain model on the question alone, side by side.
-    With `multilingual_encoder` (the crisis classifier's model), the fused retriever adds its similarity to the
-    set's entries, as the engine does for the knowledge's."""
-    from assistant.crosslingual import CrossLingual
+def evaluate_dataset(directory: Path, embedder, settings: Settings) -> dict[str, Any]:
+    """Top-1 precision and MRR of the fused retriever and of the plain model on the question alone, side by side."""
     from assistant.index import index_entries
 
     entries, gold = load_dataset(directory)
     memory = index_entries(entries, embedder)
-    matcher = (CrossLingual(entries, multilingual_encoder, settings.crosslingual_weight)
-               if multilingual_encoder is not None else None)
     queries = list(gold)
     results = {"dataset": directory.name, "queries": len(queries), "faqs": len(entries), "model": embedder.name}
     variants = {
@@ -286,7 +247,7 @@ def evaluate_dataset(directory: Path, embedder, settings: Settings, multilingual
         if name == "plain_model":  # the plain baseline: the question as typed, nothing else
             ranked_all = [retriever.rank(q, v, k=10) for q, v in zip(queries, embedder.encode(queries))]
         else:
-            ranked_all = rank_all(retriever, embedder, queries, multilingual=matcher)
+            ranked_all = rank_all(retriever, embedder, queries)
         for query, candidates in zip(queries, ranked_all):
             ranked = [c.position for c in candidates]
             top1 += ranked[0] in gold[query]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.policy import bars, decide, reads_plain_bars
+from assistant.policy import decide
 from assistant.responses import Response
 from assistant.retrieval import Candidate
 from assistant.settings import Settings
@@ -62,20 +62,17 @@ def _policy_reason(ranked: list[Candidate], settings: Settings) -> str:
     if not ranked:
         return "the knowledge base is empty"
     best, second = ranked[0].score, (ranked[1].score if len(ranked) > 1 else None)
-    min_score, min_margin, confident_score = bars(settings, ranked[0].multilingual)
-    # the bars for a message the multilingual model did not read (it failed or timed out) have their own names
-    plain = "plain_" if reads_plain_bars(settings, ranked[0].multilingual) else ""
     if not decision.confident:
-        if best < min_score:
-            reason = f"the best score {best:.3f} is below {plain}min_score {min_score}"
+        if best < settings.min_score:
+            reason = f"the best score {best:.3f} is below min_score {settings.min_score}"
         else:
             reason = (f"the best score {best:.3f} leads the runner-up by only {best - (second or 0):.3f} "
-                      f"({plain}min_margin {min_margin}) and is below {plain}confident_score {confident_score}")
+                      f"(min_margin {settings.min_margin}) and is below confident_score {settings.confident_score}")
         if ranked[0].not_covered >= NOT_COVERED_NAMED:
             reason += (f"; the question reads like the `not_covered:` list (probability {ranked[0].not_covered:.2f}), "
                        f"which took {settings.not_covered_weight * ranked[0].not_covered:.2f} off every score")
         return reason
-    reason = f"the best score {best:.3f} is at least {plain}min_score {min_score}"
+    reason = f"the best score {best:.3f} is at least min_score {settings.min_score}"
     if second is not None:
         if len(decision.shown) > 1:
             reason += (f"; the runner-up ({second:.3f}) is shown too: within second_answer_gap "

@@ -115,12 +115,12 @@ def not_covered_conflicts(knowledge: Knowledge, embedder, threshold: float = NOT
     return findings
 
 
-def misroutes(knowledge: Knowledge, retriever, embedder, multilingual=None) -> list[Misroute]:
+def misroutes(knowledge: Knowledge, retriever, embedder) -> list[Misroute]:
     """Every question and alternate, asked as a visitor would: which ones land elsewhere?"""
     from assistant.evaluation.answers import rank_all
 
     probes = [(e, text) for e in knowledge.entries for text in (e.heading, *e.alternates)]
-    ranked = rank_all(retriever, embedder, [text for _, text in probes], k=1, multilingual=multilingual)
+    ranked = rank_all(retriever, embedder, [text for _, text in probes], k=1)
     found = []
     for (entry, text), candidates in zip(probes, ranked):
         top = retriever.index.entries[candidates[0].position]

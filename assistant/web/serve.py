@@ -77,7 +77,6 @@ def needs_first_build(index_dir: Path, knowledge_dir: Path | None = None) -> str
 
 def create_app(knowledge: Path, index: Path, region: str | None = None):
     """The ASGI app one worker serves (gunicorn calls this in each worker after forking)."""
-    from assistant.crosslingual import multilingual_matcher
     from assistant.engine import Assistant
     from assistant.web.app import build_app
 
@@ -87,11 +86,9 @@ def create_app(knowledge: Path, index: Path, region: str | None = None):
     from assistant.wordlist import english_words
 
     # Loaded on first use, so not on a visitor's message: the second language detector's models (~1.5 s)
-    # the English word list that chat shorthand and spelling correction read (~0.4 s), and the multilingual
-    # matcher the ranking reads (crosslingual.multilingual_matcher).
+    # and the English word list that chat shorthand and spelling correction read (~0.4 s).
     warm()
     english_words()
-    multilingual_matcher(assistant.serving)
     configure_threads()
     if assistant.problem:
         log.error("serving in degraded mode (crisis lines only): %s", assistant.problem)

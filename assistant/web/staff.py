@@ -109,18 +109,6 @@ def _no_store(response):
 
 
 # -- the panes' data: plain functions ------------------------------------------------------------------
-def _signal(assistant, question: str):
-    """The multilingual model's similarity as the engine reads it: of the whole message, cleaned as it is."""
-    matcher = assistant.multilingual
-    if matcher is None:
-        return None
-    from assistant.crisis.classifier import message_rows
-    from assistant.engine import clean_text
-
-    rows = message_rows(clean_text(question))
-    return matcher.signal(matcher.encoder.encode(rows[:1])[0]) if rows else None
-
-
 def ask_as_staff(assistant, question: str, region: str | None) -> dict[str, Any]:
     """The reply a visitor would get (never logged), and why: the ranking with its parts and the rule
     that decided."""
@@ -134,7 +122,7 @@ def ask_as_staff(assistant, question: str, region: str | None) -> dict[str, Any]
             text = question[: assistant.settings.max_question_chars]
             variants = serving.retriever.query_variants(text)
             ranked = serving.retriever.rank(text, assistant.embedder.encode(variants),
-                                            k=assistant.settings.candidates, multilingual=_signal(assistant, question))
+                                            k=assistant.settings.candidates)
         except Exception:  # the reply above still shows; only the parts of the scores are missing
             log.exception("ranking for the staff page failed")
     explanation = explain(response, assistant.settings, ranked, serving.entries if serving else None)

@@ -18,12 +18,11 @@ class RankedAlready:
 
     unknown_word_penalty = 0.4
     not_covered_weight = 0.25
-    reads_multilingual = False
 
     def query_variants(self, question):
         return [question]
 
-    def rank(self, question, vectors, k=10, multilingual=None):
+    def rank(self, question, vectors, k=10):
         outside = question.startswith("cost")
         penalty = self.not_covered_weight * (0.8 if outside else 0.0)
         best = 1.0 if outside else 0.8
@@ -54,34 +53,17 @@ class RankedByKind:
 
     unknown_word_penalty = 0.0
     not_covered_weight = 0.0
-    reads_multilingual = False
 
-    def __init__(self, top, with_multilingual=None):
+    def __init__(self, top):
         self.top = top
-        self.with_multilingual = with_multilingual  # the ranking when given the multilingual similarity
-        self.reads_multilingual = with_multilingual is not None
 
     def query_variants(self, question):
         return [question]
 
-    def rank(self, question, vectors, k=10, multilingual=None):
+    def rank(self, question, vectors, k=10):
         kind, number = question.split()
-        read = multilingual is not None and self.reads_multilingual
-        top, score = (self.with_multilingual if read else self.top)(kind, int(number))
-        return [Candidate(top, score, score, 0.0, multilingual=read),
-                Candidate(1 - top, score - 0.3, score - 0.3, 0.0, multilingual=read)]
-
-
-class Multilingual:
-    """A multilingual matcher whose similarity means nothing: the retriever above decides what it changes."""
-
-    encoder = None
-
-    def __init__(self):
-        self.encoder = NoModel()
-
-    def signal(self, vector):
-        return "signal"
+        top, score = self.top(kind, int(number))
+        return [Candidate(top, score, score, 0.0), Candidate(1 - top, score - 0.3, score - 0.3, 0.0)]
 
 
 def labelled_set(path, sure: int, unsure: int):
@@ -110,19 +92,3 @@ def test_calibrate_does_not_buy_right_answers_with_almost_as_many_wrong_ones(tmp
     chosen, tune, _ = calibrate(retriever, NoModel(), ENTRIES, Settings(), labelled_set(tmp_path / "set.yaml", 95, 5))
     assert tune.answered_wrong == 0.0 and tune.answered_correctly == 0.95, tune.to_dict()
     assert 0.7 < chosen.min_score <= 1.0
-
-
-def test_calibrate_chooses_the_plain_bars_on_rankings_without_the_multilingual_similarity(tmp_path):
-    # With the similarity, the 10 unsure questions rank faq-a (right) at 0.6; without it, half rank faq-b
-    # (wrong) at 0.6. The policy may show them; a message without the similarity must not be shown them.
-    retriever = RankedByKind(lambda kind, n: {"sure": (0, 1.0), "unsure": (n % 2, 0.6), "cost": (0, 0.3)}[kind],
-                             with_multilingual=lambda kind, n: {"sure": (0, 1.0), "unsure": (0, 0.6),
-                                                                "cost": (0, 0.3)}[kind])
-    labelled = labelled_set(tmp_path / "set.yaml", 90, 10)
-    chosen, tune, _ = calibrate(retriever, NoModel(), ENTRIES, Settings(), labelled, multilingual=Multilingual())
-    assert tune.answered_correctly == 1.0 and tune.answered_wrong == 0.0, tune.to_dict()
-    assert chosen.min_score <= 0.6 < chosen.plain_min_score <= 1.0
-
-    chosen, _, _ = calibrate(retriever, NoModel(), ENTRIES, Settings(), labelled)  # no matcher: one set of bars
-    assert (chosen.plain_min_score, chosen.plain_min_margin, chosen.plain_confident_score) == (
-        chosen.min_score, chosen.min_margin, chosen.confident_score)

@@ -38,9 +38,7 @@ ANSWERED = {
 # The policy these tests were written against (2026-11-30): thresholds low enough that, without the list, most
 # of UNANSWERED got an answer. Since the answer policy also keeps wrong answers under 3% (2026-12-02), its higher
 # bar alone sends most of them to the fallback; the list's own effect is measured at this one.
-# the policy of the day it was written (2026-12-02), which read no multilingual similarity
-WRITTEN_AGAINST = Settings(min_score=0.41, confident_score=0.70, unknown_word_penalty=1.0, not_covered_weight=1.25,
-                           multilingual_weight=0.0, multilingual_classifier_weight=0.0)
+WRITTEN_AGAINST = Settings(min_score=0.41, confident_score=0.70, unknown_word_penalty=1.0, not_covered_weight=1.25)
 
 
 @pytest.fixture(scope="module")

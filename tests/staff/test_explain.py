@@ -11,9 +11,9 @@ ENTRIES = [Entry(id=f"e{n}", type="faq", question=f"Question {n}?", answer="A.")
 NOT_DETECTED = {"detected": False}
 
 
-def _ranked(*scores, not_covered=0.0, multilingual=True):
-    return [Candidate(position=n, score=s, dense=s - 0.1, lexical=0.2, classifier=0.1, not_covered=not_covered,
-                      multilingual=multilingual) for n, s in enumerate(scores)]
+def _ranked(*scores, not_covered=0.0):
+    return [Candidate(position=n, score=s, dense=s - 0.1, lexical=0.2, classifier=0.1, not_covered=not_covered)
+            for n, s in enumerate(scores)]
 
 
 def _response(kind, ranked, shown=0, crisis=NOT_DETECTED):
@@ -41,16 +41,6 @@ def test_a_fallback_says_which_threshold_and_names_not_covered():
     why = explain(_response("fallback", ranked), SETTINGS, ranked, ENTRIES)
     assert why.outcome == "fell back" and "below min_score 0.71" in why.reason
     assert "reads like the `not_covered:` list (probability 0.90)" in why.reason and why.not_covered == 0.9
-
-
-def test_a_message_the_multilingual_model_did_not_read_names_the_plain_bars():
-    ranked = _ranked(0.74, 0.20, multilingual=False)
-    strict = SETTINGS.model_copy(update=dict(plain_min_score=0.8))
-    why = explain(_response("fallback", ranked), strict, ranked, ENTRIES)
-    assert "below plain_min_score 0.8" in why.reason
-    why = explain(_response("answer", ranked, shown=1), SETTINGS.model_copy(update=dict(plain_min_score=0.5)),
-                  ranked, ENTRIES)
-    assert "is at least plain_min_score 0.5" in why.reason
 
 
 def test_a_crisis_names_the_layer_that_fired():
