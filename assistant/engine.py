@@ -236,10 +236,20 @@ class Assistant:
                 return False
             self.state = state
             log.info("now serving build %s (%d entries)", loaded.directory.name, loaded.manifest.entries)
+            if self._watcher is not None:  # serving
+                self._prepare_in_background(state)
             return True
 
+    @staticmethod
+    def _prepare_in_background(state: State) -> None:
+        """Server only: the cross-lingual matcher built now, beside the traffic (owner.py lets messages in
+        between its batches), not on the first question in another language, which waited ~5 s for it."""
+        if state.serving is not None and state.serving.crosslingual is not None:
+            threading.Thread(target=state.serving.crosslingual.get, name="crosslingual-prepare", daemon=True).start()
+
     def watch_index(self, interval: float = 2.0) -> None:
-        """Poll for newly published builds in a daemon thread (the server calls this)."""
+        """Poll for newly published builds in a daemon thread (the server calls this), and prepare what each
+        served build would otherwise build on a visitor's question (`_prepare_in_background`)."""
         if self._watcher is not None:
             return
 
@@ -252,6 +262,7 @@ class Assistant:
 
         self._watcher = threading.Thread(target=loop, name="index-watcher", daemon=True)
         self._watcher.start()
+        self._prepare_in_background(self.state)
 
     def stop_watching(self) -> None:
         self._stop_watching.set()

@@ -375,3 +375,38 @@ def test_with_another_answering_model_the_screen_still_reads_with_minilm(tmp_pat
         alone = assistant.screen.screen(text)  # the screen with its attached model: MiniLM
         assert reply["crisis"]["detected"] == alone.detected
     assert reply["kind"] == "crisis"
+
+
+def test_a_server_prepares_each_served_builds_crosslingual_matcher_before_its_first_foreign_question(tmp_path, embedder):
+    """Built on a served build's first question in another language, the matcher made that visitor wait ~5 s."""
+    import time
+
+    from assistant.index import build_index
+
+    knowledge, index = tmp_path / "k", tmp_path / "i"
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: A.\n"
+                                "  - id: two\n    question: What is aftercare?\n    answer: B.\n")
+    build_index(knowledge, index, embedder=embedder, progress=False)
+    assistant = Assistant.load(knowledge, index, embedder=embedder)
+
+    def prepared(serving, seconds: float = 60) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if serving.crosslingual._built is not None:
+                return True
+            time.sleep(0.05)
+        return False
+
+    assert assistant.serving.crosslingual._built is None  # the CLI and tests build it only when asked
+    assistant.watch_index(interval=0.1)  # what the server does
+    try:
+        assert prepared(assistant.serving)
+        write(knowledge / "a.yaml", (knowledge / "a.yaml").read_text().replace("B.", "C."))
+        build_index(knowledge, index, embedder=embedder, progress=False)
+        deadline = time.monotonic() + 30
+        while assistant.serving.entries[1].answer != "C." and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert assistant.serving.entries[1].answer == "C."  # the watcher swapped builds ...
+        assert prepared(assistant.serving)  # ... and prepared the new one's matcher too
+    finally:
+        assistant.stop_watching()

@@ -7,7 +7,11 @@ other needed), and torch modules need a lock. With one owner, no backend is ever
 threads, whatever the number of callers, so no backend's thread-safety has to be relied on.
 
 Questions that arrive while the model is busy are encoded together in the owner's next call (one
-batch instead of one call each), which is also what makes concurrent load cheap. A caller waits at
+batch instead of one call each), which is also what makes concurrent load cheap. A long list of texts
+(the cross-lingual matcher's views, built on a served build's first question in another language) is
+encoded a batch at a time, and questions that arrived meanwhile go between its batches: run whole, it
+held the crisis classifier's model for seconds, and questions waiting past the classifier's 2 s limit
+were screened without it. A caller waits at
 most `timeout` seconds; past that it gets `ModelBusy`, and the engine answers with the crisis
 screen's rules and the helplines instead of hanging (the crisis reply never waits on the model).
 """
@@ -59,6 +63,7 @@ class EncoderThread:
         self.inner = inner
         self.timeout = timeout
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: list = []  # taken from the queue but not run yet (the owner thread's only)
         self._thread = threading.Thread(target=self._run, name=f"encoder-{type(inner).__name__}", daemon=True)
         self._thread.start()
 
@@ -145,35 +150,52 @@ class EncoderThread:
             raise ModelBusy(f"the model did not answer within {wait:.0f} s (overloaded)") from None
 
     def _run(self) -> None:
-        pending: list = []
         while True:
-            item = pending.pop(0) if pending else self._queue.get()
+            item = self._pending.pop(0) if self._pending else self._queue.get()
             if item is _STOP:
                 return
             if item.corpus:
                 self._run_alone(item)
                 continue
-            batch = [item]
-            texts = len(item.texts)
-            # Everything already waiting joins this call, up to the batch limit.
-            while texts < MAX_BATCH_TEXTS:
+            self._run_together([item, *self._waiting(len(item.texts))])
+
+    def _waiting(self, texts: int = 0) -> list[_Job]:
+        """Questions already queued, up to the batch limit; a long job or the stop is kept for later."""
+        batch = []
+        while texts < MAX_BATCH_TEXTS:
+            if self._pending:  # kept back earlier, so first
+                other = self._pending[0]
+                if other is _STOP or other.corpus or texts + len(other.texts) > MAX_BATCH_TEXTS:
+                    break
+                self._pending.pop(0)
+            else:
                 try:
                     other = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if other is _STOP or other.corpus or texts + len(other.texts) > MAX_BATCH_TEXTS:
-                    pending.append(other)
+                    self._pending.append(other)
                     break
-                batch.append(other)
-                texts += len(other.texts)
-            self._run_together(batch)
+            batch.append(other)
+            texts += len(other.texts)
+        return batch
 
     def _run_alone(self, job: _Job) -> None:
         if not job.future.set_running_or_notify_cancel():
             return
         try:
             method = getattr(self.inner, job.method, self.inner.encode)
-            job.future.set_result(method(job.texts, batch_size=job.batch_size))
+            if job.method != "encode" or len(job.texts) <= MAX_BATCH_TEXTS:
+                # encode_corpus stays whole: its disk cache is read and written per call
+                job.future.set_result(method(job.texts, batch_size=job.batch_size))
+                return
+            parts = []
+            for start in range(0, len(job.texts), MAX_BATCH_TEXTS):
+                parts.append(method(job.texts[start:start + MAX_BATCH_TEXTS], batch_size=job.batch_size))
+                waiting = self._waiting()
+                if waiting:  # questions that arrived meanwhile go first, not after the whole list
+                    self._run_together(waiting)
+            job.future.set_result(np.vstack(parts))
         except BaseException as exc:  # the caller gets the error; the owner carries on
             job.future.set_exception(exc)
 

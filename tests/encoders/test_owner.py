@@ -113,3 +113,28 @@ def test_a_submitted_job_that_waits_too_long_raises_model_busy():
     with pytest.raises(ModelBusy):
         late()
     first()
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_question_asked_during_a_long_list_is_answered_between_its_batches(attempt):
+    """The risky moment: a served build's first question in another language makes the cross-lingual matcher
+    encode ~1,600 texts through the crisis classifier's owner; a visitor's message must not wait behind all of
+    them (past the classifier's wait limit it would be screened without the classifier)."""
+    fake = RecordingEncoder(delay=0.02)  # 20 ms a call: the long list takes 10 calls, 0.2 s
+    owner = EncoderThread(fake, timeout=5)
+    texts = [f"view {i}" for i in range(640)]
+    long_list = ThreadPoolExecutor(1).submit(owner.encode, texts)
+    time.sleep(0.03)  # the owner is inside the list's first batch
+    began = time.perf_counter()
+    owner.encode(["a visitor's message"])
+    waited = time.perf_counter() - began
+    assert not long_list.done() and waited < 0.15  # a batch or two of the list, not all ten
+    assert np.allclose(long_list.result(timeout=5), np.vstack([fake.vector(t) for t in texts]))  # rows in order
+    assert not fake.overlapped
+
+
+def test_a_long_list_of_staff_texts_through_the_disk_cache_stays_one_call():
+    fake = RecordingEncoder()
+    owner = EncoderThread(fake)
+    owner.encode_corpus([f"exemplar {i}" for i in range(300)])
+    assert fake.calls == 1
