@@ -23,6 +23,19 @@ def questions() -> list[str]:
     return [q.query for q in load_seed_set(ROOT / "knowledge" / "eval" / "seed_queries.yaml")]
 
 
+def visitor_questions() -> list[str]:
+    """Every labelled English question (seed, blind-tune and fresh sets; in scope and out), each once, in a fixed
+    shuffled order: visitors' wording at visitors' lengths (a median of 14 tokens against the seed set's 11), for a
+    load that must never repeat a question (a repeat is the answer cache's, not the model's)."""
+    import random
+
+    from assistant.evaluation.answers import load_seed_set
+
+    texts = list(dict.fromkeys(q.query for q in load_seed_set()))
+    random.Random(18).shuffle(texts)
+    return texts
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
