@@ -65,6 +65,20 @@ def _load(name: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def _visitors_row(results: dict) -> list[str]:
+    """The 16-client load with labelled visitors' questions as typed (benchmarks/run.py, since 2026-12-04)."""
+    http = results.get("http_16_visitors")
+    if not http:
+        return []
+    return [f"| `POST /api/ask`, 16 clients, visitors' questions as typed (no suffix) | {http['rps']} req/s, p99 "
+            f"{http['p99_ms']} ms, {http['errors']} errors | as above |"]
+
+
+def _as_typed(results: dict) -> str:
+    http = results.get("http_16_visitors")
+    return f"; visitors' questions as typed: {http['rps']} req/s, p99 {http['p99_ms']} ms" if http else ""
+
+
 def performance_tables() -> str:
     out = []
     latest = _load("latest.json")
@@ -82,6 +96,7 @@ def performance_tables() -> str:
                 f"| CLI cold start to the first answer | {latest['cli_cold_start_s']['median']} s | ≤ 3 s |",
                 f"| `POST /api/ask`, 16 clients | {http['rps']} req/s, p99 {http['p99_ms']} ms, {http['errors']} errors "
                 "| ≥ 150 req/s, p99 ≤ 250 ms, 0 errors |",
+                *_visitors_row(latest),
                 f"| serving RSS after a 32-client soak | {latest['serving_rss_mb']} MB | ≤ 1 GB |",
                 f"| build, {b['passages']} passages ({b['encoder']}) | {b['cold_entries_per_s']} entries/s "
                 f"({b['baseline_encoder']}: {b['baseline_entries_per_s']}) | ≥ 100 entries/s |",
@@ -135,6 +150,39 @@ def quality_tables() -> str:
     return "\n".join(out) + "\n"
 
 
+def _pooled_first_contact() -> list[str]:
+    """Every blind answer batch run at first contact with both models in the same session (`<batch>.first-contact.json`
+    beside `<batch>.mpnet.first-contact.json`), English questions pooled, each model with its policy of that day."""
+    pairs = [(path.with_name(path.name.replace(".mpnet.", ".")), path)
+             for path in sorted((ROOT / "knowledge" / "eval" / "blind").glob("*-answers.mpnet.first-contact.json"))]
+    pairs = [(minilm, mpnet) for minilm, mpnet in pairs if minilm.exists()]
+    if not pairs:
+        return []
+    totals = {}
+    wins = [0, 0, 0]  # batches where mpnet put more / as many / fewer right answers first
+    for minilm, mpnet in pairs:
+        right = {}
+        for model, path in (("all-MiniLM-L6-v2", minilm), ("all-mpnet-base-v2", mpnet)):
+            english = json.loads(path.read_text(encoding="utf-8"))["by_language"]["en"]
+            inside, outside = english["in_scope"], english["out_of_scope"]
+            n, m = inside["questions"], outside["questions"]
+            counts = (n, round(inside["right_first"] * n), round(inside["wrong_shown"] * n), m,
+                      round(outside["fell_back"] * m))
+            totals[model] = [a + b for a, b in zip(totals.get(model, [0] * 5), counts)]
+            right[model] = counts[1]
+        difference = right["all-mpnet-base-v2"] - right["all-MiniLM-L6-v2"]
+        wins[0 if difference > 0 else 1 if difference == 0 else 2] += 1
+    names = ", ".join(minilm.name.split("-answers")[0] for minilm, _ in pairs)
+    out = ["", f"At first contact, English questions of the {len(pairs)} blind batches run on both models in the same "
+           f"session ({names}), each model with its policy of that day; mpnet put more right answers first on "
+           f"{wins[0]} batches, as many on {wins[1]}, fewer on {wins[2]}:", "",
+           "| model | in scope: right first | wrong shown | out of scope falls back |", "|---|---|---|---|"]
+    for model, (n, right, wrong, m, fell_back) in totals.items():
+        out.append(f"| {model} | {right}/{n} ({right / n:.3f}) | {wrong}/{n} ({wrong / n:.3f}) | "
+                   f"{fell_back}/{m} ({fell_back / m:.3f}) |")
+    return out
+
+
 def models_table() -> str:
     """The supported models side by side: quality.json (the default) and quality-<model>.json."""
     from assistant.settings import MODELS
@@ -155,6 +203,7 @@ def models_table() -> str:
         for d in q.get("datasets", []):
             out.append(f"| {model} | {d['dataset']} | {d['plain_model']['top1']:.3f} | "
                        f"{d['fused']['top1']:.3f} / {d['fused']['mrr']:.3f} |")
+    out += _pooled_first_contact()
     speed = [(model, _load(f"answering-{model}.json")) for model in MODELS]
     speed = [(model, r) for model, r in speed if r]
     if speed:
@@ -168,7 +217,7 @@ def models_table() -> str:
             out.append(f"| {model} | {r['when']}, {r['machine']} | {a['median_ms']} / {a['p99_ms']} ms | "
                        f"{a['naive_median_ms']} ms | {a['ratio_to_naive']} | {a['repeated_median_ms']} ms | "
                        f"{r['cli_cold_start_s']['median']} s | {h['rps']} req/s, p99 {h['p99_ms']} ms, "
-                       f"{h['errors']} errors | {r['serving_rss_mb']} MB |")
+                       f"{h['errors']} errors{_as_typed(r)} | {r['serving_rss_mb']} MB |")
     return "\n".join(out) + "\n"
 
 
