@@ -180,15 +180,21 @@ def test_the_screen_reads_the_message_as_typed_not_as_retrieval_reads_it(seed_in
     assert (reply["detected"], reply["score"]) == (alone["detected"], alone["score"])
 
 
-def test_an_entry_damaged_on_disk_fails_the_answer_not_the_crisis_reply(tmp_path, embedder):
-    from assistant.engine import UNAVAILABLE
+def two_entries_served(tmp_path, embedder, first: str, second: str):
+    """Knowledge of two entries (group therapy's length, aftercare), published and served: (knowledge, index, assistant)."""
     from assistant.index import build_index
 
     knowledge, index = tmp_path / "k", tmp_path / "i"
-    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: Months.\n"
-                                "  - id: two\n    question: What is aftercare?\n    answer: Support after treatment.\n")
+    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n"
+                                f"    answer: {first}\n  - id: two\n    question: What is aftercare?\n    answer: {second}\n")
     build_index(knowledge, index, embedder=embedder, progress=False)
-    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    return knowledge, index, Assistant.load(knowledge, index, embedder=embedder)
+
+
+def test_an_entry_damaged_on_disk_fails_the_answer_not_the_crisis_reply(tmp_path, embedder):
+    from assistant.engine import UNAVAILABLE
+
+    knowledge, index, assistant = two_entries_served(tmp_path, embedder, "Months.", "Support after treatment.")
     entries_file = resolve_build(index) / "entries.jsonl"  # read on demand: damaged after loading
     first, rest = entries_file.read_bytes().split(b"\n", 1)
     entries_file.write_bytes(b"x" * len(first) + b"\n" + rest)
@@ -383,11 +389,7 @@ def test_a_server_prepares_each_served_builds_crosslingual_matcher_before_its_fi
 
     from assistant.index import build_index
 
-    knowledge, index = tmp_path / "k", tmp_path / "i"
-    write(knowledge / "a.yaml", "entries:\n  - id: one\n    question: How long does group therapy last?\n    answer: A.\n"
-                                "  - id: two\n    question: What is aftercare?\n    answer: B.\n")
-    build_index(knowledge, index, embedder=embedder, progress=False)
-    assistant = Assistant.load(knowledge, index, embedder=embedder)
+    knowledge, index, assistant = two_entries_served(tmp_path, embedder, "A.", "B.")
 
     def prepared(serving, seconds: float = 60) -> bool:
         deadline = time.monotonic() + seconds
