@@ -137,25 +137,41 @@ class SupportVectors:
     def __init__(self, support, dual, bias: float, gamma: float, thresholds: Thresholds):
         import numpy as np
 
-        self.support = np.ascontiguousarray(support, dtype=np.float32)
+        from assistant.combine import CombinedCalls
+
+        support = np.asarray(support, dtype=np.float32)
         self.dual = np.asarray(dual, dtype=np.float32).reshape(-1)
         self.bias, self.gamma = float(bias), float(gamma)
         self.thresholds = thresholds
-        if self.support.ndim != 2 or self.support.shape[0] != len(self.dual):
-            raise ModelError(f"the crisis classifier's weights have the wrong shape ({self.support.shape}); "
+        if support.ndim != 2 or support.shape[0] != len(self.dual):
+            raise ModelError(f"the crisis classifier's weights have the wrong shape ({support.shape}); "
                              "run `python -m assistant train-crisis`")
-        self._support_norms = (self.support ** 2).sum(axis=1)
+        # Stored transposed (one row per dimension): a message's products with every support vector are
+        # then one pass over contiguous memory, 1.2-1.7 ms here instead of 1.8-2.6 ms (the same sums).
+        self._support_t = np.ascontiguousarray(support.T)
+        self._support_norms = (self._support_t ** 2).sum(axis=0)
+        # Concurrent requests' messages share one pass over the support vectors (combine.py)
+        self._decisions = CombinedCalls(self._decision_rows)
+
+    @property
+    def support(self):
+        """The support vectors, one row each (a view of the transposed copy)."""
+        return self._support_t.T
 
     @property
     def dimension(self) -> int:
-        return int(self.support.shape[1])
+        return int(self._support_t.shape[0])
 
     def decision_of(self, vectors):
         """The decision value per vector (> 0: crisis side of its boundary)."""
         import numpy as np
 
-        x = np.asarray(vectors, dtype=np.float32)
-        squared = (x ** 2).sum(axis=1)[:, None] + self._support_norms[None, :] - 2.0 * (x @ self.support.T)
+        return self._decisions(np.asarray(vectors, dtype=np.float32))
+
+    def _decision_rows(self, x):
+        import numpy as np
+
+        squared = (x ** 2).sum(axis=1)[:, None] + self._support_norms[None, :] - 2.0 * (x @ self._support_t)
         return np.exp(-self.gamma * np.maximum(squared, 0.0)) @ self.dual + self.bias
 
     def risk_of(self, vectors):

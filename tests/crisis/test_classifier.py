@@ -142,6 +142,51 @@ def test_numpy_decision_matches_scikit_learns():
     svm = SVC(C=4.0, gamma=2.0).fit(x, y)
     ours = SupportVectors(svm.support_vectors_, svm.dual_coef_[0], svm.intercept_[0], 2.0, Thresholds(0.5, 0.5, 0.5))
     np.testing.assert_allclose(ours.decision_of(x), svm.decision_function(x), rtol=1e-4, atol=1e-4)
+    assert ours.support.shape == svm.support_vectors_.shape
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_concurrent_messages_each_get_their_own_decision(repeat):
+    # Under load the requests' messages share one pass over the support vectors (combine.py): each
+    # must still get the decision of its own vector, whichever messages it ran with. The first pass is
+    # held until every other message waits, so they share the second one.
+    import threading
+
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(repeat)
+    x = rng.normal(size=(40, DIMENSION)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    svm = SVC(C=4.0, gamma=2.0).fit(x[:30], rng.integers(0, 2, 30).astype(bool))
+    ours = SupportVectors(svm.support_vectors_, svm.dual_coef_[0], svm.intercept_[0], 2.0, Thresholds(0.5, 0.5, 0.5))
+    passes, first, release = ours._decisions, threading.Event(), threading.Event()
+    direct = passes.function
+
+    def held(rows):
+        first.set()
+        release.wait(timeout=10)
+        return direct(rows)
+
+    passes.function = held
+    got = [None] * len(x)
+
+    def message(i):
+        got[i] = ours.decision_of(x[i:i + 1])[0]
+
+    threads = [threading.Thread(target=message, args=(i,)) for i in range(len(x))]
+    threads[0].start()
+    assert first.wait(timeout=10)
+    for thread in threads[1:]:
+        thread.start()
+    for _ in range(2000):
+        if len(passes._waiting) == len(x) - 1:
+            break
+        threading.Event().wait(0.005)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    np.testing.assert_allclose(np.array(got, dtype=np.float64), svm.decision_function(x), rtol=1e-4, atol=1e-4)
+    assert passes.runs == 2  # the first message alone, the other 39 in one pass
 
 
 def test_save_and_load_round_trip(classifier, tmp_path):
