@@ -148,11 +148,11 @@ class Assistant:
 
     def _load_answering(self, embedder, draft: bool, build_missing: bool) -> None:
         from assistant.encoders import serving_encoder
-        from assistant.encoders.owner import EncoderThread
+        from assistant.encoders.pool import EncoderPool
         from assistant.index import DRAFT, build_index, check_fresh, index_is_current, load_index
 
-        # One thread owns the model, whatever the backend: request threads never call it themselves.
-        self.embedder = EncoderThread.of(embedder or serving_encoder(self.state.settings.model))
+        # One thread owns each copy of the model, whatever the backend: request threads never call it themselves.
+        self.embedder = EncoderPool.of(embedder or serving_encoder(self.state.settings.model))
         self.screen_embedder = self._screen_encoder(self.embedder)
         self.state.screen.attach_encoder(self.screen_embedder.encode, self.screen_embedder.encode_corpus)
         published = self.index_dir

@@ -140,7 +140,7 @@ class Environment(BaseModel):
     frame_ancestors: str = Field("*", description="CSP frame-ancestors: sites allowed to embed the widget")
     threads: int = Field(1, ge=1, description="FAISS's (and torch's) threads")
     encoder_threads: int = Field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)), ge=1,
-                                 description="the serving model's threads (the cores, at most 2)")
+                                 description="the serving model's threads: a server runs one copy of it per thread (the cores, at most 2)")
     # Checked where it is used (encoders/chooser.py): a mistyped backend must not stop the rest.
     encoder_backend: str = Field("auto", description="what builds: auto (onnxruntime, fp32), openvino (fp32) or onnxruntime; answers are always onnxruntime's")
     model_dir: Path | None = Field(None, description="the model's files (default: the installed model package)")

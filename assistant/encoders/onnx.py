@@ -58,5 +58,13 @@ class OnnxEmbedder(TokenisedEncoder):
         embedder.cache_tag = f"onnx-{sidecar['onnx_sha256']}"
         return embedder
 
+    def copy(self, threads: int = 1) -> "OnnxEmbedder":
+        """Another session on the same checked export and tokenizer, for a server's second owner thread
+        (pool.py); the tokenizer only reads, so the copies share it."""
+        twin = type(self)(new_session(self.path, threads, keep_spinning=False), self._tokenizer, self.weights_sha256,
+                          self.path, self.spec)
+        twin.cache_tag = self.cache_tag
+        return twin
+
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(pool(self._session.run([OUTPUT_NAME], self.feeds(ids, mask))[0], mask))

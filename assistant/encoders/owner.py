@@ -47,6 +47,7 @@ class _Job:
     corpus: bool = False  # a staff corpus (exemplars, a build batch): run alone, with its own cache
     batch_size: int = 64
     method: str = "encode"  # or "encode_corpus" (the wrapped encoder's disk cache)
+    counted: bool = False  # in its owner's `outstanding` until it is answered or cancelled
 
 
 _STOP = object()
@@ -64,6 +65,8 @@ class EncoderThread:
         self.timeout = timeout
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending: list = []  # taken from the queue but not run yet (the owner thread's only)
+        self.outstanding = 0  # jobs handed in and not finished: a pool (pool.py) sends work to the least busy
+        self._outstanding_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"encoder-{type(inner).__name__}", daemon=True)
         self._thread.start()
 
@@ -139,14 +142,26 @@ class EncoderThread:
     def _enqueue(self, job: _Job) -> None:
         if not self._thread.is_alive():
             raise ModelError("the encoder thread has stopped; restart the server")
+        with self._outstanding_lock:
+            self.outstanding += 1
+            job.counted = True
         self._queue.put(job)
+
+    def _release(self, job: _Job) -> None:
+        """Out of `outstanding`, before its caller wakes: a caller that asks again at once must not find its
+        own answered job still counted (a pool would send it to another copy)."""
+        with self._outstanding_lock:
+            if job.counted:
+                job.counted = False
+                self.outstanding -= 1
 
     def _wait(self, job: _Job, timeout: float | None) -> np.ndarray:
         wait = self.timeout if timeout is None and not job.corpus else timeout
         try:
             return job.future.result(timeout=wait)
         except FutureTimeout:
-            job.future.cancel()  # not started yet: the owner skips it
+            if job.future.cancel():  # not started yet: the owner skips it
+                self._release(job)
             raise ModelBusy(f"the model did not answer within {wait:.0f} s (overloaded)") from None
 
     def _run(self) -> None:
@@ -187,7 +202,9 @@ class EncoderThread:
             method = getattr(self.inner, job.method, self.inner.encode)
             if job.method != "encode" or len(job.texts) <= MAX_BATCH_TEXTS:
                 # encode_corpus stays whole: its disk cache is read and written per call
-                job.future.set_result(method(job.texts, batch_size=job.batch_size))
+                vectors = method(job.texts, batch_size=job.batch_size)
+                self._release(job)
+                job.future.set_result(vectors)
                 return
             parts = []
             for start in range(0, len(job.texts), MAX_BATCH_TEXTS):
@@ -195,8 +212,10 @@ class EncoderThread:
                 waiting = self._waiting()
                 if waiting:  # questions that arrived meanwhile go first, not after the whole list
                     self._run_together(waiting)
+            self._release(job)
             job.future.set_result(np.vstack(parts))
         except BaseException as exc:  # the caller gets the error; the owner carries on
+            self._release(job)
             job.future.set_exception(exc)
 
     def _run_together(self, jobs: list[_Job]) -> None:
@@ -208,10 +227,12 @@ class EncoderThread:
             vectors = self.inner.encode(unique)
         except BaseException as exc:
             for job in jobs:
+                self._release(job)
                 job.future.set_exception(exc)
             return
         row = {text: i for i, text in enumerate(unique)}
         for job in jobs:
+            self._release(job)
             job.future.set_result(vectors[[row[text] for text in job.texts]])
 
 

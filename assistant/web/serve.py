@@ -90,6 +90,8 @@ def create_app(knowledge: Path, index: Path, region: str | None = None):
     warm()
     english_words()
     configure_threads()
+    if hasattr(assistant.embedder, "grow"):  # a copy of the answering model per thread it may use (encoders/pool.py)
+        assistant.embedder.grow()
     if assistant.problem:
         log.error("serving in degraded mode (crisis lines only): %s", assistant.problem)
     assistant.watch_index()  # newly published builds go live without a restart

@@ -51,9 +51,19 @@ def test_concurrent_calls_need_no_lock(onnx_embedder):
 
 
 def test_two_threads_give_the_vectors_of_one(onnx_cache, onnx_embedder):
-    """Serving runs the model on 2 threads (the owner thread's calls); the vectors do not change."""
+    """ASSISTANT_ENCODER_THREADS=2 with one copy, or a build on 2 cores: the vectors do not change."""
     serving = OnnxEmbedder.load(cache_dir=onnx_cache, threads=2)
     texts = TEXTS[:80]
     np.testing.assert_allclose(serving.encode(texts), onnx_embedder.encode(texts), atol=1e-5)
 
 
+
+
+def test_a_copy_gives_the_same_vectors_from_its_own_session(onnx_embedder):
+    """A server's second copy of the model (encoders/pool.py): its own session, the same export and vectors."""
+    twin = onnx_embedder.copy()
+    assert twin._session is not onnx_embedder._session
+    assert (twin.path, twin.weights_sha256, twin.cache_tag) == (onnx_embedder.path, onnx_embedder.weights_sha256,
+                                                               onnx_embedder.cache_tag)
+    texts = TEXTS[:80]
+    np.testing.assert_allclose(twin.encode(texts), onnx_embedder.encode(texts), atol=1e-6)
