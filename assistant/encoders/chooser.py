@@ -49,8 +49,8 @@ def backend() -> str:
 
 
 def encoder_threads() -> int:
-    """The serving model's threads (`ASSISTANT_ENCODER_THREADS`; default: the cores, at most 2): a server runs
-    that many copies of the model, one thread each (pool.py); a command line runs one."""
+    """The serving model's threads (`ASSISTANT_ENCODER_THREADS`; default: the cores, at most 2): a command line
+    runs one copy of the model on that many threads, a server that many copies on one thread each (pool.py)."""
     try:
         return environment().encoder_threads
     except SettingError as exc:
@@ -82,8 +82,7 @@ def serving_encoder(model: "str | ModelSpec | None" = None) -> Encoder:
             from .onnx import OnnxEmbedder
 
             try:
-                # one thread: a server adds a copy per thread it may use (pool.py) rather than threads per call
-                _serving[spec.key] = OnnxEmbedder.load(threads=1, model=spec)
+                _serving[spec.key] = OnnxEmbedder.load(threads=encoder_threads(), model=spec)
             except ModelError as exc:
                 log.warning("fast encoder unavailable (%s); using the reference encoder", exc)
         if spec.key in _serving:

@@ -58,6 +58,11 @@ class OnnxEmbedder(TokenisedEncoder):
         embedder.cache_tag = f"onnx-{sidecar['onnx_sha256']}"
         return embedder
 
+    def use_threads(self, threads: int) -> None:
+        """Run on `threads` threads from the next call (a new session in place of this one; a call running
+        now ends on the old one). A server's first copy goes down to one thread when it gets a second (pool.py)."""
+        self._session = new_session(self.path, threads, keep_spinning=False)
+
     def copy(self, threads: int = 1) -> "OnnxEmbedder":
         """Another session on the same checked export and tokenizer, for a server's second owner thread
         (pool.py); the tokenizer only reads, so the copies share it."""

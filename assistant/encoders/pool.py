@@ -10,8 +10,9 @@ served figures).
 Each copy is its own onnxruntime session, called only from its own owner thread, so no session is ever
 called from two threads. A question goes to the copy with the fewest jobs waiting or running (the first on
 a tie, so one visitor at a time always meets the same copy); staff corpora and long lists go to the first,
-whose disk cache and progress bar they use. The CLI, `eval` and builds keep one copy: `grow` is called by
-the server only (`Assistant.watch_index`), so a command line does not pay for loading a second.
+whose disk cache and progress bar they use. The CLI, `eval` and builds keep one copy on all its threads
+(their long lists run faster on two threads): `grow` is called by the server only (`web/serve.create_app`),
+which then puts the first copy on one thread too.
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ class EncoderPool:
             return len(self.owners)
         make = getattr(self.inner, "copy", None)
         with self._grow_lock:
+            if make is not None and len(self.owners) == 1 < wanted:
+                self.inner.use_threads(1)  # a copy per thread instead of threads per call (the module's why)
             while make is not None and len(self.owners) < wanted:
                 try:
                     twin = make()

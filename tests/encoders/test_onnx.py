@@ -67,3 +67,12 @@ def test_a_copy_gives_the_same_vectors_from_its_own_session(onnx_embedder):
                                                                onnx_embedder.cache_tag)
     texts = TEXTS[:80]
     np.testing.assert_allclose(twin.encode(texts), onnx_embedder.encode(texts), atol=1e-6)
+
+
+def test_fewer_threads_give_the_same_vectors(onnx_cache):
+    """A server puts its first copy on one thread when it adds a second (encoders/pool.py)."""
+    serving = OnnxEmbedder.load(cache_dir=onnx_cache, threads=2)
+    texts = TEXTS[:40]
+    before = serving.encode(texts)
+    serving.use_threads(1)
+    np.testing.assert_allclose(serving.encode(texts), before, atol=1e-5)

@@ -26,11 +26,16 @@ class CopyableEncoder(RecordingEncoder):
         super().__init__(delay)
         self.copies: list[CopyableEncoder] = []
         self.fail_to_copy = fail_to_copy
+        self.threads_per_call = 2
+
+    def use_threads(self, threads: int) -> None:
+        self.threads_per_call = threads
 
     def copy(self) -> "CopyableEncoder":
         if self.fail_to_copy:
             raise RuntimeError("no memory for a second copy")
         twin = CopyableEncoder(self.delay)
+        twin.threads_per_call = 1
         self.copies.append(twin)
         return twin
 
@@ -85,6 +90,13 @@ def test_a_copy_that_fails_to_load_is_logged_and_the_first_serves(caplog):
     assert len(pool.owners) == 1
     assert "could not load" in caplog.text
     assert pool.submit(["still answers"])().shape == (1, 8)
+
+
+def test_a_command_line_keeps_one_copy_on_all_its_threads_and_a_server_puts_each_copy_on_one():
+    first = CopyableEncoder()
+    pool = EncoderPool(EncoderPool.of(first).owners[0])
+    assert pool.grow(1) == 1 and first.threads_per_call == 2
+    assert pool.grow(2) == 2 and first.threads_per_call == 1 == first.copies[0].threads_per_call
 
 
 def test_growing_twice_adds_no_third_copy_and_the_interface_is_the_first_copys():
