@@ -60,8 +60,6 @@ class EncoderPool:
             return len(self.owners)
         make = getattr(self.inner, "copy", None)
         with self._grow_lock:
-            if make is not None and len(self.owners) == 1 < wanted:
-                self.inner.use_threads(1)  # a copy per thread instead of threads per call (the module's why)
             while make is not None and len(self.owners) < wanted:
                 try:
                     twin = make()
@@ -69,6 +67,10 @@ class EncoderPool:
                     log.exception("a second copy of the answering model could not load; serving with %d",
                                   len(self.owners))
                     break
+                if len(self.owners) == 1 and callable(getattr(self.inner, "use_threads", None)):
+                    # A copy per thread instead of threads per call (the module's why); only once the second
+                    # copy is there, so a first copy left alone keeps all its threads.
+                    self.inner.use_threads(1)
                 self.owners = (*self.owners, EncoderThread(twin, timeout=self.owners[0].timeout))
         return len(self.owners)
 

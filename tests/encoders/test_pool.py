@@ -85,11 +85,22 @@ def test_an_encoder_that_cannot_copy_itself_stays_one_copy():
     assert pool.encode(["still answers"]).shape == (1, 8)
 
 
-def test_a_copy_that_fails_to_load_is_logged_and_the_first_serves(caplog):
-    pool = grown(CopyableEncoder(fail_to_copy=True))
-    assert len(pool.owners) == 1
+def test_a_copy_that_fails_to_load_is_logged_and_the_first_serves_on_all_its_threads(caplog):
+    first = CopyableEncoder(fail_to_copy=True)
+    pool = grown(first)
+    assert len(pool.owners) == 1 and first.threads_per_call == 2
     assert "could not load" in caplog.text
     assert pool.submit(["still answers"])().shape == (1, 8)
+
+
+def test_a_copyable_encoder_without_a_thread_setting_still_gets_its_copy():
+    class FixedThreads(CopyableEncoder):
+        use_threads = None  # an encoder that copies itself but cannot change its threads
+
+    first = FixedThreads()
+    pool = grown(first)
+    assert len(pool.owners) == 2 and first.threads_per_call == 2
+    assert pool.submit(["answers"])().shape == (1, 8)
 
 
 def test_a_command_line_keeps_one_copy_on_all_its_threads_and_a_server_puts_each_copy_on_one():
