@@ -110,7 +110,7 @@ def performance_tables() -> str:
                 "| what | measured | goal |", "|---|---|---|",
                 f"| cold starts with {c['clients']} concurrent requests each | {c['wedged']} wedged of {c['starts']} "
                 "| 0 |",
-                f"| SIGTERM to exit (cold starts) | median {c['sigterm_median_s']} s, max {c['sigterm_max_s']} s "
+                f"| SIGTERM to exit (cold starts) | median {round(c['sigterm_median_s'], 2)} s, max {round(c['sigterm_max_s'], 2)} s "
                 "| ≤ 10 s |",
                 f"| SIGTERM to exit under load ({serve['sigterm_under_load']['workers']} workers) | "
                 f"{', '.join(str(s) for s in serve['sigterm_under_load']['stop_s'])} s | ≤ 10 s |", "",
