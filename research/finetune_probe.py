@@ -8,7 +8,13 @@ memory with it, and prints top-1 and the tune-calibrated policy on every split n
 model, and then a third time with the crisis screen's exemplars held where the shipped model puts
 them (a cosine penalty while training). Nothing is written. About three minutes on 2 cores.
 
-    .venv/bin/python research/finetune_probe.py [epochs]
+    .venv/bin/python research/finetune_probe.py [epochs] [--answers-only]
+
+`--answers-only` (2026-12-04): the shipped and the fine-tuned model on the answer sets only, no crisis set and no
+third run. Since 2026-12-02 a server whose answering model is not the stock MiniLM screens with the stock MiniLM
+beside it (engine.py, `_screen_encoder`), so a fine-tuned answering model would no longer move the screen; the
+question left is whether it still lifts the answers in today's pipeline (entry classifier, shorthand, spelling,
+the policy with both of #18's bars).
 
 Measured 2026-11-30 (research/README.md): top-1 tune / holdout / fresh 0.889 / 0.811 / 0.900
 -> 0.922-0.944 / 0.833-0.867 / 0.900-0.929 (training on CPU is not bit-for-bit repeatable); with
@@ -35,7 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 class _Encoder:
     """A SentenceTransformer behind the project's encoder interface (vectors L2-normalised)."""
 
-    dimension, name, weights_sha256, cache_tag = 384, "probe", "probe", "probe"
+    dimension, name, weights_sha256, cache_tag, build_batch = 384, "probe", "probe", "probe", 64
 
     def __init__(self, model):
         self.model = model
@@ -43,8 +49,10 @@ class _Encoder:
     def encode(self, texts, batch_size=64, progress=False):
         return self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True)
 
+    encode_corpus = encode
 
-def report(label: str, model, knowledge) -> None:
+
+def report(label: str, model, knowledge, crisis_too: bool = True) -> None:
     from assistant.evaluation import answers as evaluation
     from assistant.index import index_entries
     from assistant.retrieval import Retriever
@@ -54,22 +62,31 @@ def report(label: str, model, knowledge) -> None:
     memory = index_entries(list(knowledge.entries), encoder, not_covered=knowledge.not_covered)
     retriever = Retriever.from_settings(memory, Settings())
     sets = [ROOT / path for path in evaluation.LABELLED_SETS]
-    chosen, _, _ = evaluation.calibrate(retriever, encoder, memory.entries, Settings(), sets)
+    chosen, tuned, held_out = evaluation.calibrate(retriever, encoder, memory.entries, Settings(), sets)
     labelled = evaluation.load_seed_set(sets)
     ranked = evaluation.rank_all(retriever, encoder, [q.query for q in labelled])
     print(f"{label}: thresholds from tune min_score {chosen.min_score}, min_margin {chosen.min_margin}, "
-          f"confident_score {chosen.confident_score}")
+          f"confident_score {chosen.confident_score}, penalties {chosen.unknown_word_penalty} / {chosen.not_covered_weight}")
+    for name, result in (("tune", tuned), ("held out (holdout + fresh)", held_out)):  # as `eval --calibrate` scores them
+        print(f"  calibrated, {name}: right answer first {result.answered_correctly:.3f}  wrong {result.answered_wrong:.3f}"
+              f"  out-of-scope falls back {result.abstention:.3f}")
+    if crisis_too:
+        print_crisis(encoder)
+    # Below: each split with the chosen thresholds over the ranking built with Settings()' penalties (not the chosen ones).
+    for split in ("tune", "holdout", "fresh"):
+        pairs = [(q, r) for q, r in zip(labelled, ranked) if q.split == split]
+        result = evaluation.score_seed([q for q, _ in pairs], [r for _, r in pairs], memory.entries, chosen, split)
+        print(f"  {split:8} top-1 {result.top1:.3f}  right answer first {result.answered_correctly:.3f}  "
+              f"wrong {result.answered_wrong:.3f}  out-of-scope falls back {result.abstention:.3f}")
+
+
+def print_crisis(encoder) -> None:
     crisis = crisis_on(encoder)
     print(f"  crisis set (the screen's semantic layer on this model): {crisis.splits['all']['detected']} of "
           f"{crisis.splits['all']['crisis']} detected, {len(crisis.misses)} missed, "
           f"{len(crisis.false_alarms)} false alarms; caught by the semantic layer alone: {crisis.layers.get('semantic', 0)}")
     for miss in crisis.misses:
         print(f"    missed: {miss['text']!r}")
-    for split in ("tune", "holdout", "fresh"):
-        pairs = [(q, r) for q, r in zip(labelled, ranked) if q.split == split]
-        result = evaluation.score_seed([q for q, _ in pairs], [r for _, r in pairs], memory.entries, chosen, split)
-        print(f"  {split:8} top-1 {result.top1:.3f}  right answer first {result.answered_correctly:.3f}  "
-              f"wrong {result.answered_wrong:.3f}  out-of-scope falls back {result.abstention:.3f}")
 
 
 def crisis_on(encoder):
@@ -132,12 +149,16 @@ def main() -> None:
     from assistant.encoders.reference import shared_embedder
     from assistant.knowledge import load_knowledge
 
-    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    numbers = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    epochs = int(numbers[0]) if numbers else 3
+    answers_only = "--answers-only" in sys.argv
     os.chdir(ROOT)
     knowledge = load_knowledge(ROOT / "knowledge")
     base = shared_embedder()._model
-    report("shipped model", base, knowledge)
-    report(f"fine-tuned, {epochs} epochs", fine_tuned(base, knowledge, epochs), knowledge)
+    report("shipped model", base, knowledge, crisis_too=not answers_only)
+    report(f"fine-tuned, {epochs} epochs", fine_tuned(base, knowledge, epochs), knowledge, crisis_too=not answers_only)
+    if answers_only:
+        return
     report(f"fine-tuned, {epochs} epochs, the crisis screen's exemplars held in place",
            fine_tuned(base, knowledge, epochs, keep=CrisisScreen.load(ROOT / "knowledge").exemplar_texts()), knowledge)
 
