@@ -22,6 +22,35 @@ def _prune_corpus_cache(directory: Path, keep: int = CORPUS_CACHE_FILES) -> None
         old.unlink(missing_ok=True)
 
 
+class ForwardsIdentity:
+    """The model's identity read from the encoder a wrapper runs (`self.inner`): the owner thread (owner.py) and
+    the pool of copies (pool.py) describe the model exactly as the encoder inside them does."""
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def weights_sha256(self) -> str:
+        return self.inner.weights_sha256
+
+    @property
+    def cache_tag(self) -> str:
+        return self.inner.cache_tag
+
+    @property
+    def backend(self) -> str:
+        return self.inner.backend
+
+    @property
+    def build_batch(self) -> int:
+        return self.inner.build_batch
+
+
 class CorpusCachingEncoder:
     """Shared by both encoders: fixed corpora (crisis exemplars, the knowledge, evaluation sets)
     are embedded once per content and weights, then read from `.model-cache`, not re-embedded

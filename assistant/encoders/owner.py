@@ -28,6 +28,8 @@ import numpy as np
 
 from assistant.errors import ModelError
 
+from .base import ForwardsIdentity
+
 log = logging.getLogger("assistant")
 
 # Texts one model call takes from queued questions: a message is 1-4 texts, so ~16 questions.
@@ -53,7 +55,7 @@ class _Job:
 _STOP = object()
 
 
-class EncoderThread:
+class EncoderThread(ForwardsIdentity):
     """Wraps an encoder (anything with `encode`/`encode_corpus`, `name`, `dimension`,
     `weights_sha256`) so that only one thread ever calls it. Same interface as the wrapped encoder.
 
@@ -80,31 +82,7 @@ class EncoderThread:
                 owner = _owners[id(encoder)] = cls(encoder, timeout)
             return owner
 
-    # -- the encoder interface, forwarded -------------------------------------------------------
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    @property
-    def weights_sha256(self) -> str:
-        return self.inner.weights_sha256
-
-    @property
-    def cache_tag(self) -> str:
-        return self.inner.cache_tag
-
-    @property
-    def backend(self) -> str:
-        return self.inner.backend
-
-    @property
-    def build_batch(self) -> int:
-        return self.inner.build_batch
-
+    # -- the encoder interface, forwarded (the model's identity: ForwardsIdentity) -------------------
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False,
                timeout: float | None = None) -> np.ndarray:
         """Embed texts on the owner thread. Raises ModelBusy after `timeout` seconds of waiting."""

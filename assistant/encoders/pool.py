@@ -21,12 +21,13 @@ import threading
 
 import numpy as np
 
+from .base import ForwardsIdentity
 from .owner import MAX_BATCH_TEXTS, EncoderThread
 
 log = logging.getLogger("assistant")
 
 
-class EncoderPool:
+class EncoderPool(ForwardsIdentity):
     """The encoder interface of `EncoderThread`, over one or more copies of one model."""
 
     def __init__(self, first: EncoderThread):
@@ -74,34 +75,10 @@ class EncoderPool:
                 self.owners = (*self.owners, EncoderThread(twin, timeout=self.owners[0].timeout))
         return len(self.owners)
 
-    # -- the encoder interface ------------------------------------------------------------------
+    # -- the encoder interface (the model's identity: ForwardsIdentity, from the first copy) ------------
     @property
     def inner(self):
         return self.owners[0].inner
-
-    @property
-    def name(self) -> str:
-        return self.owners[0].name
-
-    @property
-    def dimension(self) -> int:
-        return self.owners[0].dimension
-
-    @property
-    def weights_sha256(self) -> str:
-        return self.owners[0].weights_sha256
-
-    @property
-    def cache_tag(self) -> str:
-        return self.owners[0].cache_tag
-
-    @property
-    def backend(self) -> str:
-        return self.owners[0].backend
-
-    @property
-    def build_batch(self) -> int:
-        return self.owners[0].build_batch
 
     def _least_busy(self) -> EncoderThread:
         owners = self.owners  # one snapshot: `grow` may add a copy meanwhile
